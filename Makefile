@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh machine with Python 3.11:
+#   make run   - install and start the service on http://127.0.0.1:8000
+#   make test  - install everything and run lint, types and tests
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_VERSION := 0.13.8
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+.PHONY: run test install install-dev lint typecheck imports unit bench lock clean
+
+run: install
+	$(BIN)/buddy serve
+
+test: install-dev lint typecheck imports unit
+
+# The project venv is made with the stock venv module; uv is bootstrapped inside it.
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+install: $(UV)
+	$(UV) sync --locked --inexact
+
+install-dev: $(UV)
+	$(UV) sync --locked --inexact --extra dev
+
+lint:
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck:
+	$(BIN)/mypy
+
+imports:
+	$(BIN)/lint-imports
+
+unit:
+	$(BIN)/pytest
+
+lock: $(UV)
+	$(UV) lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""`python -m buddy` is the same as the `buddy` command."""
+
+from buddy.cli import main
+
+main()

@@ -1,0 +1,138 @@
+"""The `buddy` command: one CLI for every operator task."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from buddy import __version__
+from buddy.config import ConfigError, Settings, describe_settings, load_settings
+from buddy.errors import BuddyError
+from buddy.logs import configure_logging, redact_text
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="buddy",
+    help="C# AI Buddy: serve the assistant, manage its data and check its configuration.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+_state = {"debug": False}
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one line to stderr and return the exit to raise (code 1)."""
+    err.print(f"[bold red]error:[/] {redact_text(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def guarded(work: Callable[[], T]) -> T:
+    """Run a command body; known failures become one line and exit code 1."""
+    try:
+        return work()
+    except (ConfigError, BuddyError, OSError) as exc:
+        if _state["debug"]:
+            raise
+        raise fail(str(exc)) from None
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        raise fail(f"unexpected {type(exc).__name__}; run with --debug for details") from None
+
+
+def run_async(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return guarded(lambda: asyncio.run(work()))
+
+
+def settings_for_command() -> Settings:
+    settings = guarded(load_settings)
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"buddy {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (default BUDDY_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PORT, 8000).")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Start the web service and its page."""
+    import uvicorn  # noqa: PLC0415 - only `serve` needs the server
+
+    settings = settings_for_command()
+    bind_host = host or settings.host
+    bind_port = settings.port if port is None else port
+    out.print(f"C# AI Buddy {__version__} on http://{bind_host}:{bind_port}  (Ctrl+C stops)")
+    uvicorn.run(
+        "buddy.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        reload=reload,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """Create the store and bring its schema up to date (safe to run again)."""
+    from buddy.storage.factory import create_storage  # noqa: PLC0415 - keeps --help fast
+
+    settings = settings_for_command()
+
+    async def work() -> str:
+        storage = create_storage(settings)
+        await storage.open()
+        try:
+            await storage.ping()
+        finally:
+            await storage.close()
+        return storage.name
+
+    name = run_async(work)
+    where = settings.sqlite_path if name == "sqlite" else settings.database_name
+    out.print(f"[green]ok[/] {name} store ready at {where}")
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print the effective settings, secrets masked."""
+    settings = settings_for_command()
+    table = Table("variable", "value", title="Effective settings")
+    for name, value in describe_settings(settings):
+        table.add_row(name, value)
+    out.print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,200 @@
+"""Settings: the seed's variables plus `BUDDY_*` ones, from the environment or `.env`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+def _seed(name: str) -> Any:
+    """Read a field from the seed's unprefixed variable name."""
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; the README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BUDDY_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- the seed's variables (unprefixed, kept for compatibility) ---
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=_seed("OPENAI_API_KEY"),
+        description="OpenAI API key; enables the OpenAI model provider.",
+    )
+    mongodb_uri: SecretStr | None = Field(
+        default=None,
+        validation_alias=_seed("MONGODB_URI"),
+        description="MongoDB connection string; selects the MongoDB store instead of SQLite.",
+    )
+    database_name: str = Field(
+        default="csharpAIBuddy",
+        validation_alias=_seed("DATABASE_NAME"),
+        description="MongoDB database name.",
+    )
+    arize_space_id: str | None = Field(
+        default=None,
+        validation_alias=_seed("ARIZE_SPACE_ID"),
+        description="Arize space id; with ARIZE_API_KEY sends traces to Arize.",
+    )
+    arize_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=_seed("ARIZE_API_KEY"),
+        description="Arize API key.",
+    )
+    arize_project_name: str = Field(
+        default="csharp-ai-buddy",
+        validation_alias=_seed("ARIZE_PROJECT_NAME"),
+        description="Arize project the traces go to.",
+    )
+    port: int = Field(
+        default=8000,
+        ge=0,
+        le=65535,
+        validation_alias=_seed("PORT"),
+        description="TCP port `buddy serve` listens on (0 picks a free one).",
+    )
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        validation_alias=_seed("ENVIRONMENT"),
+        description="`development` or `production`; production refuses unsafe values.",
+    )
+
+    # --- project settings (BUDDY_ prefix) ---
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Folder for the SQLite file and caches; created on first start.",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface `buddy serve` binds to.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"],
+        description="Comma-separated origins allowed by CORS; `*` is refused in production.",
+    )
+    max_request_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body accepted; larger bodies get 413.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Lowest log level written."
+    )
+    log_format: Literal["console", "json"] = Field(
+        default="console", description="`console` for people, `json` for log collectors."
+    )
+    sqlite_readers: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Reader threads for SQLite; writes always go through one writer thread.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _lower_environment(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION and (
+            not self.cors_origins or "*" in self.cors_origins
+        ):
+            msg = (
+                "ENVIRONMENT=production needs BUDDY_CORS_ORIGINS to list the allowed origins "
+                "(for example https://buddy.example.com); '*' is not allowed in production"
+            )
+            raise ValueError(msg)
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "buddy.sqlite3"
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable that sets a field (seed name or `BUDDY_` + upper name)."""
+    field = Settings.model_fields[field_name]
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        first = alias.choices[0]
+        if isinstance(first, str):
+            return first
+    prefix = Settings.model_config.get("env_prefix", "")
+    return f"{prefix}{field_name}".upper()
+
+
+def describe_settings(settings: Settings) -> list[tuple[str, str]]:
+    """Each setting's variable name and effective value, secrets masked."""
+    rows: list[tuple[str, str]] = []
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            shown = "****" if value.get_secret_value() else ""
+        elif value is None:
+            shown = ""
+        elif isinstance(value, list):
+            shown = ",".join(str(item) for item in value)
+        else:
+            shown = str(value)
+        rows.append((env_name(name), shown))
+    return rows
+
+
+class ConfigError(Exception):
+    """Settings could not be loaded; the message names the variable and the fix."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning pydantic's error into one readable message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(readable_validation_error(exc)) from None
+
+
+def readable_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False):
+        location = ".".join(str(item) for item in error["loc"])
+        field = location.split(".")[0] if location else ""
+        name = env_name(field) if field in Settings.model_fields else location
+        message = str(error["msg"]).removeprefix("Value error, ")
+        parts.append(f"{name}: {message}" if name else message)
+    return "; ".join(parts)

@@ -1,0 +1,1 @@
+"""Service health: is each dependency answering?"""

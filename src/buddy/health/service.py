@@ -1,0 +1,36 @@
+"""Probe each dependency and summarise; a failing dependency degrades, it never crashes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import structlog
+
+from buddy import __version__
+from buddy.errors import BuddyError
+from buddy.health.schemas import Check, HealthResponse
+from buddy.storage.base import Storage
+
+log = structlog.get_logger(__name__)
+_PROBE_TIMEOUT_S = 2.0
+
+
+async def storage_check(storage: Storage) -> Check:
+    try:
+        await asyncio.wait_for(storage.ping(), _PROBE_TIMEOUT_S)
+    except (BuddyError, TimeoutError) as exc:
+        log.warning("health_storage_down", backend=storage.name, error_type=type(exc).__name__)
+        return Check(status="down", detail=f"{storage.name} is not answering")
+    return Check(status="ok", detail=f"{storage.name} store answering")
+
+
+async def health(storage: Storage) -> HealthResponse:
+    checks = {"storage": await storage_check(storage)}
+    healthy = all(check.status == "ok" for check in checks.values())
+    return HealthResponse(
+        status="healthy" if healthy else "degraded",
+        timestamp=datetime.now(UTC),
+        version=__version__,
+        checks=checks,
+    )

@@ -1,0 +1,1 @@
+"""Storage: protocols in base.py, one backend package per engine."""

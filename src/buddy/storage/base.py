@@ -1,0 +1,171 @@
+"""Storage protocols: the only way domains reach data. One backend per engine implements them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from buddy.storage.records import (
+    Chunk,
+    DocPage,
+    Feedback,
+    IndexInfo,
+    MagicKey,
+    NewsItem,
+    Paged,
+    PageRequest,
+    Sample,
+    ScoredChunk,
+    TelemetryEvent,
+    UpsertCounts,
+)
+
+
+class ChunkStore(Protocol):
+    """Document chunks with their vectors, grouped by page."""
+
+    async def page_hashes(self) -> dict[str, str]:
+        """Content hash of every stored page, by page key."""
+        ...
+
+    async def replace_page(self, page: DocPage, chunks: Sequence[Chunk]) -> None:
+        """Store a page and its chunks in one transaction, dropping its old chunks."""
+        ...
+
+    async def delete_pages(self, keys: Sequence[str]) -> int:
+        """Remove pages and their chunks; returns how many pages went."""
+        ...
+
+    async def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        """Chunks by id, in the order asked; unknown ids are skipped."""
+        ...
+
+    async def page_chunks(self, page_key: str) -> list[Chunk]:
+        """All chunks of a page in reading order."""
+        ...
+
+    async def all_vectors(self) -> list[tuple[str, tuple[float, ...]]]:
+        """Every chunk id with its vector, for building the in-memory dense index."""
+        ...
+
+    async def keyword_search(
+        self, query: str, limit: int, tags: Sequence[str] = ()
+    ) -> list[ScoredChunk]:
+        """Full-text search; the query is literal text, never search syntax."""
+        ...
+
+    async def count_chunks(self) -> int: ...
+
+    async def index_info(self) -> IndexInfo | None: ...
+
+    async def set_index_info(self, info: IndexInfo) -> None: ...
+
+
+class NewsStore(Protocol):
+    async def upsert_news(self, items: Sequence[NewsItem]) -> UpsertCounts:
+        """Insert or update by id; an identical item counts as unchanged."""
+        ...
+
+    async def list_news(self, paging: PageRequest, search: str | None = None) -> Paged[NewsItem]:
+        """Newest first; `search` is matched literally, case-insensitively."""
+        ...
+
+    async def search_news(self, query: str, limit: int) -> list[NewsItem]:
+        """Best keyword matches for the agent's news tool."""
+        ...
+
+    async def count_news(self) -> int: ...
+
+
+class SampleStore(Protocol):
+    async def upsert_samples(self, samples: Sequence[Sample]) -> UpsertCounts: ...
+
+    async def delete_samples_except(self, keep_ids: Sequence[str]) -> int:
+        """Remove every sample whose id is not listed; returns how many went."""
+        ...
+
+    async def list_samples(
+        self, paging: PageRequest, search: str | None = None, tags: Sequence[str] = ()
+    ) -> Paged[Sample]:
+        """Samples by title; every tag must match (case-insensitive), search is literal."""
+        ...
+
+    async def get_sample(self, sample_id: str) -> Sample | None: ...
+
+    async def sample_tags(self) -> list[str]:
+        """Sorted unique tags."""
+        ...
+
+
+class FeedbackStore(Protocol):
+    async def add_feedback(self, feedback: Feedback) -> Feedback:
+        """Store a vote; returns it with its id."""
+        ...
+
+    async def pending_feedback(self, target: str, limit: int) -> list[Feedback]:
+        """Votes not yet forwarded to `target`, oldest first."""
+        ...
+
+    async def mark_forwarded(self, feedback_id: int, target: str) -> None: ...
+
+    async def record_failure(self, feedback_id: int, error: str) -> None: ...
+
+    async def get_feedback(self, feedback_id: int) -> Feedback | None: ...
+
+
+class TelemetryStore(Protocol):
+    async def add_event(self, event: TelemetryEvent) -> TelemetryEvent: ...
+
+    async def count_events(self, event_type: str | None = None) -> int: ...
+
+    async def delete_events_before(self, cutoff: datetime) -> int: ...
+
+
+class MagicKeyStore(Protocol):
+    async def add_key(self, key: MagicKey) -> None: ...
+
+    async def key_by_hash(self, key_hash: str) -> MagicKey | None: ...
+
+    async def list_keys(self) -> list[MagicKey]: ...
+
+    async def set_key_enabled(self, key_id: str, enabled: bool) -> bool:
+        """Returns False when no key has that id."""
+        ...
+
+    async def touch_key(self, key_id: str, when: datetime) -> None: ...
+
+
+class Storage(Protocol):
+    """A whole backend: one store per record kind plus its lifecycle."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def chunks(self) -> ChunkStore: ...
+
+    @property
+    def news(self) -> NewsStore: ...
+
+    @property
+    def samples(self) -> SampleStore: ...
+
+    @property
+    def feedback(self) -> FeedbackStore: ...
+
+    @property
+    def telemetry(self) -> TelemetryStore: ...
+
+    @property
+    def keys(self) -> MagicKeyStore: ...
+
+    async def open(self) -> None:
+        """Connect and bring the schema up to date."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise StorageError when the store cannot answer."""
+        ...

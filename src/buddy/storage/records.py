@@ -1,0 +1,153 @@
+"""Plain records that cross the storage boundary; pydantic stays at the HTTP edge."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """1-based paging as the API exposes it."""
+
+    page: int = 1
+    page_size: int = 20
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+@dataclass(frozen=True)
+class Paged(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.page_size) if self.total else 0
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        return UpsertCounts(
+            self.new + other.new, self.updated + other.updated, self.unchanged + other.unchanged
+        )
+
+
+@dataclass(frozen=True)
+class DocPage:
+    """One ingested page; its chunks are replaced together when its hash changes."""
+
+    key: str
+    title: str
+    url: str
+    source_path: str
+    content_hash: str
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a page with its embedding."""
+
+    id: str
+    page_key: str
+    ordinal: int
+    title: str
+    heading: str
+    content: str
+    url: str
+    source_path: str
+    language: str = "csharp"
+    tags: tuple[str, ...] = ()
+    updated: datetime | None = None
+    vector: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """The embedding model the stored vectors came from; mixing models is refused."""
+
+    model: str
+    dimension: int
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    id: str
+    title: str
+    url: str
+    summary: str
+    source: str
+    author: str
+    published: datetime
+    published_estimated: bool = False
+    content: str = ""
+    tags: tuple[str, ...] = ()
+    feed_url: str = ""
+    guid: str = ""
+
+
+@dataclass(frozen=True)
+class Sample:
+    id: str
+    title: str
+    description: str
+    preview: str
+    author: str
+    author_url: str
+    source: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Feedback:
+    span_id: str
+    feedback_type: str
+    created_at: datetime
+    comment: str = ""
+    trace_id: str = ""
+    id: int | None = None
+    forwarded_to: tuple[str, ...] = ()
+    attempts: int = 0
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class TelemetryEvent:
+    event_type: str
+    created_at: datetime
+    data: dict[str, object] = field(default_factory=dict)
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class MagicKey:
+    """A hashed access key; the key itself is never stored."""
+
+    id: str
+    key_hash: str
+    label: str
+    created_at: datetime
+    enabled: bool = True
+    expires_at: datetime | None = None
+    requests_per_minute: int | None = None
+    last_used_at: datetime | None = None

@@ -1,0 +1,39 @@
+"""The embedded SQLite backend: one file in the data dir."""
+
+from __future__ import annotations
+
+from buddy.config import Settings
+from buddy.storage.base import Storage
+from buddy.storage.sqlite.chunks import SqliteChunkStore
+from buddy.storage.sqlite.database import SqliteDatabase
+from buddy.storage.sqlite.events import SqliteFeedbackStore, SqliteTelemetryStore
+from buddy.storage.sqlite.keys import SqliteMagicKeyStore
+from buddy.storage.sqlite.news import SqliteNewsStore
+from buddy.storage.sqlite.samples import SqliteSampleStore
+
+
+class SqliteStorage:
+    name = "sqlite"
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self.db = db
+        self.chunks = SqliteChunkStore(db)
+        self.news = SqliteNewsStore(db)
+        self.samples = SqliteSampleStore(db)
+        self.feedback = SqliteFeedbackStore(db)
+        self.telemetry = SqliteTelemetryStore(db)
+        self.keys = SqliteMagicKeyStore(db)
+
+    async def open(self) -> None:
+        await self.db.open()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def ping(self) -> None:
+        await self.db.read(lambda conn: conn.execute("SELECT 1").fetchone())
+
+
+def create_storage(settings: Settings) -> Storage:
+    """Entry point named by the backend registry in `buddy.storage.factory`."""
+    return SqliteStorage(SqliteDatabase(settings.sqlite_path, readers=settings.sqlite_readers))

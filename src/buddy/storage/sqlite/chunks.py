@@ -1,0 +1,179 @@
+"""Document chunks, their pages and the FTS5 keyword index."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from buddy.storage.records import Chunk, DocPage, IndexInfo, ScoredChunk
+from buddy.storage.sqlite.codec import (
+    dump_list,
+    from_iso_or_none,
+    fts_query,
+    load_tuple,
+    pack_vector,
+    to_iso_or_none,
+    unpack_vector,
+)
+from buddy.storage.sqlite.database import SqliteDatabase
+
+_CHUNK_COLUMNS = (
+    "id, page_key, ordinal, title, heading, content, url, source_path, language, tags, updated, "
+    "vector"
+)
+
+
+def _chunk(row: sqlite3.Row) -> Chunk:
+    return Chunk(
+        id=row["id"],
+        page_key=row["page_key"],
+        ordinal=row["ordinal"],
+        title=row["title"],
+        heading=row["heading"],
+        content=row["content"],
+        url=row["url"],
+        source_path=row["source_path"],
+        language=row["language"],
+        tags=load_tuple(row["tags"]),
+        updated=from_iso_or_none(row["updated"]),
+        vector=unpack_vector(row["vector"]),
+    )
+
+
+def _tag_filter(tags: Sequence[str]) -> tuple[str, list[str]]:
+    clauses = ["EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)" for _ in tags]
+    return (" AND " + " AND ".join(clauses) if clauses else "", list(tags))
+
+
+class SqliteChunkStore:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    async def page_hashes(self) -> dict[str, str]:
+        def work(conn: sqlite3.Connection) -> dict[str, str]:
+            rows = conn.execute("SELECT key, content_hash FROM pages").fetchall()
+            return {row["key"]: row["content_hash"] for row in rows}
+
+        return await self._db.read(work)
+
+    async def replace_page(self, page: DocPage, chunks: Sequence[Chunk]) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM chunks WHERE page_key = ?", (page.key,))
+            conn.execute(
+                "INSERT INTO pages (key, title, url, source_path, content_hash, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET title=excluded.title, "
+                "url=excluded.url, source_path=excluded.source_path, "
+                "content_hash=excluded.content_hash, updated=excluded.updated",
+                (
+                    page.key,
+                    page.title,
+                    page.url,
+                    page.source_path,
+                    page.content_hash,
+                    to_iso_or_none(page.updated),
+                ),
+            )
+            conn.executemany(
+                f"INSERT INTO chunks ({_CHUNK_COLUMNS}) VALUES ({', '.join('?' * 12)})",
+                [
+                    (
+                        chunk.id,
+                        page.key,
+                        chunk.ordinal,
+                        chunk.title,
+                        chunk.heading,
+                        chunk.content,
+                        chunk.url,
+                        chunk.source_path,
+                        chunk.language,
+                        dump_list(chunk.tags),
+                        to_iso_or_none(chunk.updated),
+                        pack_vector(chunk.vector),
+                    )
+                    for chunk in chunks
+                ],
+            )
+
+        await self._db.write(work)
+
+    async def delete_pages(self, keys: Sequence[str]) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            removed = 0
+            for key in keys:
+                conn.execute("DELETE FROM chunks WHERE page_key = ?", (key,))
+                removed += conn.execute("DELETE FROM pages WHERE key = ?", (key,)).rowcount
+            return removed
+
+        return await self._db.write(work)
+
+    async def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        def work(conn: sqlite3.Connection) -> list[Chunk]:
+            found: dict[str, Chunk] = {}
+            for chunk_id in dict.fromkeys(ids):
+                row = conn.execute(
+                    f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE id = ?", (chunk_id,)
+                ).fetchone()
+                if row is not None:
+                    found[chunk_id] = _chunk(row)
+            return [found[chunk_id] for chunk_id in ids if chunk_id in found]
+
+        return await self._db.read(work)
+
+    async def page_chunks(self, page_key: str) -> list[Chunk]:
+        def work(conn: sqlite3.Connection) -> list[Chunk]:
+            rows = conn.execute(
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE page_key = ? ORDER BY ordinal",
+                (page_key,),
+            ).fetchall()
+            return [_chunk(row) for row in rows]
+
+        return await self._db.read(work)
+
+    async def all_vectors(self) -> list[tuple[str, tuple[float, ...]]]:
+        def work(conn: sqlite3.Connection) -> list[tuple[str, tuple[float, ...]]]:
+            rows = conn.execute("SELECT id, vector FROM chunks ORDER BY rowid").fetchall()
+            return [(row["id"], unpack_vector(row["vector"])) for row in rows]
+
+        return await self._db.read(work)
+
+    async def keyword_search(
+        self, query: str, limit: int, tags: Sequence[str] = ()
+    ) -> list[ScoredChunk]:
+        match = fts_query(query)
+        if match is None or limit <= 0:
+            return []
+        tag_sql, tag_args = _tag_filter(tags)
+        columns = ", ".join(f"c.{name.strip()}" for name in _CHUNK_COLUMNS.split(","))
+
+        def work(conn: sqlite3.Connection) -> list[ScoredChunk]:
+            # bm25() is lower-is-better; weights favour title and heading over body text.
+            rows = conn.execute(
+                f"SELECT {columns}, bm25(chunks_fts, 4.0, 2.0, 1.0) AS rank "
+                "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+                f"WHERE chunks_fts MATCH ?{tag_sql} ORDER BY rank LIMIT ?",
+                [match, *tag_args, limit],
+            ).fetchall()
+            return [ScoredChunk(_chunk(row), -float(row["rank"])) for row in rows]
+
+        return await self._db.read(work)
+
+    async def count_chunks(self) -> int:
+        return await self._db.read(
+            lambda conn: int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        )
+
+    async def index_info(self) -> IndexInfo | None:
+        def work(conn: sqlite3.Connection) -> IndexInfo | None:
+            row = conn.execute("SELECT model, dimension FROM index_info WHERE id = 1").fetchone()
+            return None if row is None else IndexInfo(row["model"], row["dimension"])
+
+        return await self._db.read(work)
+
+    async def set_index_info(self, info: IndexInfo) -> None:
+        await self._db.write(
+            lambda conn: conn.execute(
+                "INSERT INTO index_info (id, model, dimension) VALUES (1, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET model=excluded.model, dimension=excluded.dimension",
+                (info.model, info.dimension),
+            )
+        )

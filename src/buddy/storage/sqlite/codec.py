@@ -1,0 +1,70 @@
+"""Conversions between records and SQLite column values."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from array import array
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def to_iso(value: datetime) -> str:
+    """UTC ISO 8601 with a fixed width, so text order is time order."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def to_iso_or_none(value: datetime | None) -> str | None:
+    return None if value is None else to_iso(value)
+
+
+def from_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def from_iso_or_none(value: str | None) -> datetime | None:
+    return None if value is None else from_iso(value)
+
+
+def dump_list(values: Iterable[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def load_tuple(text: str) -> tuple[str, ...]:
+    return tuple(str(item) for item in json.loads(text))
+
+
+def fold(*parts: str) -> str:
+    """Case-folded text for literal, case-insensitive substring search with instr()."""
+    return "\n".join(part.casefold() for part in parts)
+
+
+def content_hash(*parts: object) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(json.dumps(part, ensure_ascii=False, default=str).encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def fts_query(text: str) -> str | None:
+    """Turn free text into an FTS5 query of quoted words joined by OR; None when no word."""
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    return " OR ".join(f'"{word}"' for word in dict.fromkeys(words))
+
+
+def pack_vector(vector: Iterable[float]) -> bytes:
+    return array("f", vector).tobytes()
+
+
+def unpack_vector(blob: bytes) -> tuple[float, ...]:
+    values = array("f")
+    values.frombytes(blob)
+    return tuple(values)

@@ -1,0 +1,134 @@
+"""Feedback (with its forwarding outbox state) and consented telemetry events."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+from datetime import datetime
+
+from buddy.storage.records import Feedback, TelemetryEvent
+from buddy.storage.sqlite.codec import dump_list, from_iso, load_tuple, to_iso
+from buddy.storage.sqlite.database import SqliteDatabase
+
+_FEEDBACK_COLUMNS = (
+    "id, span_id, trace_id, feedback_type, comment, created_at, forwarded_to, attempts, last_error"
+)
+# Error texts are for operators reading the outbox; keep rows small.
+_MAX_ERROR_CHARS = 500
+
+
+def _feedback(row: sqlite3.Row) -> Feedback:
+    return Feedback(
+        id=row["id"],
+        span_id=row["span_id"],
+        trace_id=row["trace_id"],
+        feedback_type=row["feedback_type"],
+        comment=row["comment"],
+        created_at=from_iso(row["created_at"]),
+        forwarded_to=load_tuple(row["forwarded_to"]),
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+    )
+
+
+class SqliteFeedbackStore:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    async def add_feedback(self, feedback: Feedback) -> Feedback:
+        def work(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "INSERT INTO feedback (span_id, trace_id, feedback_type, comment, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    feedback.span_id,
+                    feedback.trace_id,
+                    feedback.feedback_type,
+                    feedback.comment,
+                    to_iso(feedback.created_at),
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+        return replace(feedback, id=await self._db.write(work))
+
+    async def pending_feedback(self, target: str, limit: int) -> list[Feedback]:
+        def work(conn: sqlite3.Connection) -> list[Feedback]:
+            rows = conn.execute(
+                f"SELECT {_FEEDBACK_COLUMNS} FROM feedback WHERE NOT EXISTS "
+                "(SELECT 1 FROM json_each(feedback.forwarded_to) WHERE value = ?) "
+                "ORDER BY id LIMIT ?",
+                (target, limit),
+            ).fetchall()
+            return [_feedback(row) for row in rows]
+
+        return await self._db.read(work)
+
+    async def mark_forwarded(self, feedback_id: int, target: str) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            row = conn.execute(
+                "SELECT forwarded_to FROM feedback WHERE id = ?", (feedback_id,)
+            ).fetchone()
+            if row is None:
+                return
+            targets = dict.fromkeys([*load_tuple(row["forwarded_to"]), target])
+            conn.execute(
+                "UPDATE feedback SET forwarded_to = ?, last_error = '' WHERE id = ?",
+                (dump_list(targets), feedback_id),
+            )
+
+        await self._db.write(work)
+
+    async def record_failure(self, feedback_id: int, error: str) -> None:
+        await self._db.write(
+            lambda conn: conn.execute(
+                "UPDATE feedback SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                (error[:_MAX_ERROR_CHARS], feedback_id),
+            )
+        )
+
+    async def get_feedback(self, feedback_id: int) -> Feedback | None:
+        def work(conn: sqlite3.Connection) -> Feedback | None:
+            row = conn.execute(
+                f"SELECT {_FEEDBACK_COLUMNS} FROM feedback WHERE id = ?", (feedback_id,)
+            ).fetchone()
+            return None if row is None else _feedback(row)
+
+        return await self._db.read(work)
+
+
+class SqliteTelemetryStore:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    async def add_event(self, event: TelemetryEvent) -> TelemetryEvent:
+        def work(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "INSERT INTO telemetry_events (event_type, data, created_at) VALUES (?, ?, ?)",
+                (event.event_type, json.dumps(event.data), to_iso(event.created_at)),
+            )
+            return int(cursor.lastrowid or 0)
+
+        return replace(event, id=await self._db.write(work))
+
+    async def count_events(self, event_type: str | None = None) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            if event_type is None:
+                row = conn.execute("SELECT count(*) FROM telemetry_events").fetchone()
+            else:
+                row = conn.execute(
+                    "SELECT count(*) FROM telemetry_events WHERE event_type = ?", (event_type,)
+                ).fetchone()
+            return int(row[0])
+
+        return await self._db.read(work)
+
+    async def delete_events_before(self, cutoff: datetime) -> int:
+        return await self._db.write(
+            lambda conn: (
+                conn.execute(
+                    "DELETE FROM telemetry_events WHERE created_at < ?", (to_iso(cutoff),)
+                ).rowcount
+            )
+        )

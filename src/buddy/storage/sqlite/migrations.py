@@ -1,0 +1,127 @@
+"""Forward-only schema migrations; entry N brings `PRAGMA user_version` from N to N+1.
+
+Never edit a released entry: append a new one.
+"""
+
+from __future__ import annotations
+
+# Identifiers such as IChatClient or Kernel.CreateBuilder should stay searchable as whole words.
+_FTS_TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '_'"
+
+_V1 = (
+    """CREATE TABLE pages (
+        key TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        url TEXT NOT NULL,
+        source_path TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        updated TEXT
+    )""",
+    """CREATE TABLE chunks (
+        id TEXT PRIMARY KEY,
+        page_key TEXT NOT NULL REFERENCES pages(key) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        heading TEXT NOT NULL,
+        content TEXT NOT NULL,
+        url TEXT NOT NULL,
+        source_path TEXT NOT NULL,
+        language TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT '[]',
+        updated TEXT,
+        vector BLOB NOT NULL
+    )""",
+    "CREATE INDEX chunks_by_page ON chunks(page_key, ordinal)",
+    f"""CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        title, heading, content, content='chunks', content_rowid='rowid',
+        tokenize="{_FTS_TOKENIZER}"
+    )""",
+    """CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+        INSERT INTO chunks_fts(rowid, title, heading, content)
+        VALUES (new.rowid, new.title, new.heading, new.content);
+    END""",
+    """CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+        INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, content)
+        VALUES ('delete', old.rowid, old.title, old.heading, old.content);
+    END""",
+    "CREATE TABLE index_info (id INTEGER PRIMARY KEY CHECK (id = 1), model TEXT, dimension INT)",
+    """CREATE TABLE news (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        url TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        source TEXT NOT NULL,
+        author TEXT NOT NULL,
+        published TEXT NOT NULL,
+        published_estimated INTEGER NOT NULL,
+        content TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT '[]',
+        feed_url TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        search_text TEXT NOT NULL,
+        content_hash TEXT NOT NULL
+    )""",
+    "CREATE INDEX news_by_published ON news(published DESC, id)",
+    f"""CREATE VIRTUAL TABLE news_fts USING fts5(
+        title, summary, content, content='news', content_rowid='rowid',
+        tokenize="{_FTS_TOKENIZER}"
+    )""",
+    """CREATE TRIGGER news_fts_insert AFTER INSERT ON news BEGIN
+        INSERT INTO news_fts(rowid, title, summary, content)
+        VALUES (new.rowid, new.title, new.summary, new.content);
+    END""",
+    """CREATE TRIGGER news_fts_delete AFTER DELETE ON news BEGIN
+        INSERT INTO news_fts(news_fts, rowid, title, summary, content)
+        VALUES ('delete', old.rowid, old.title, old.summary, old.content);
+    END""",
+    """CREATE TRIGGER news_fts_update AFTER UPDATE ON news BEGIN
+        INSERT INTO news_fts(news_fts, rowid, title, summary, content)
+        VALUES ('delete', old.rowid, old.title, old.summary, old.content);
+        INSERT INTO news_fts(rowid, title, summary, content)
+        VALUES (new.rowid, new.title, new.summary, new.content);
+    END""",
+    """CREATE TABLE samples (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        preview TEXT NOT NULL,
+        author TEXT NOT NULL,
+        author_url TEXT NOT NULL,
+        source TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT '[]',
+        folded_tags TEXT NOT NULL DEFAULT '[]',
+        search_text TEXT NOT NULL,
+        content_hash TEXT NOT NULL
+    )""",
+    """CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        span_id TEXT NOT NULL,
+        trace_id TEXT NOT NULL,
+        feedback_type TEXT NOT NULL,
+        comment TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        forwarded_to TEXT NOT NULL DEFAULT '[]',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX feedback_by_span ON feedback(span_id)",
+    """CREATE TABLE telemetry_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX telemetry_by_time ON telemetry_events(created_at)",
+    """CREATE TABLE magic_keys (
+        id TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL UNIQUE,
+        label TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        requests_per_minute INTEGER,
+        last_used_at TEXT
+    )""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from buddy.config import Settings
+
+# Variables a developer's shell might carry that would change what the tests see.
+_ISOLATED_ENV = (
+    "OPENAI_API_KEY",
+    "MONGODB_URI",
+    "DATABASE_NAME",
+    "ARIZE_SPACE_ID",
+    "ARIZE_API_KEY",
+    "ARIZE_PROJECT_NAME",
+    "PORT",
+    "ENVIRONMENT",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os  # noqa: PLC0415
+
+    for name in list(os.environ):
+        if name in _ISOLATED_ENV or name.startswith("BUDDY_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return Settings(_env_file=None, data_dir=data_dir, log_level="WARNING")
+
+
+@pytest.fixture
+def base_url(settings: Settings) -> Iterator[str]:
+    """The real app under uvicorn on an ephemeral port."""
+    from buddy.app import create_app  # noqa: PLC0415
+    from tests.fixtures.server import serve_in_thread  # noqa: PLC0415
+
+    with serve_in_thread(create_app(settings)) as url:
+        yield url

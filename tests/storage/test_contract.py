@@ -1,0 +1,314 @@
+"""The storage contract: every backend must pass every test here."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from buddy.storage.base import Storage
+from buddy.storage.records import (
+    Chunk,
+    DocPage,
+    Feedback,
+    IndexInfo,
+    MagicKey,
+    NewsItem,
+    PageRequest,
+    Sample,
+    TelemetryEvent,
+    UpsertCounts,
+)
+from tests.storage.conftest import BackendFactory
+
+pytestmark = pytest.mark.anyio
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def page(key: str, digest: str = "h1") -> DocPage:
+    return DocPage(key, f"Title {key}", f"https://learn.example/{key}", f"{key}.md", digest, T0)
+
+
+def chunk(page_key: str, ordinal: int, content: str, **extra: object) -> Chunk:
+    fields: dict[str, object] = {
+        "id": f"{page_key}#{ordinal}",
+        "page_key": page_key,
+        "ordinal": ordinal,
+        "title": f"Title {page_key}",
+        "heading": f"Heading {ordinal}",
+        "content": content,
+        "url": f"https://learn.example/{page_key}",
+        "source_path": f"{page_key}.md",
+        "vector": (0.5, -0.25, 1.0),
+        "updated": T0,
+    }
+    fields.update(extra)
+    return Chunk(**fields)  # type: ignore[arg-type]
+
+
+def news(item_id: str, days: int, **extra: object) -> NewsItem:
+    fields: dict[str, object] = {
+        "id": item_id,
+        "title": f"News {item_id}",
+        "url": f"https://news.example/{item_id}",
+        "summary": f"Summary of {item_id}",
+        "source": ".NET Blog",
+        "author": "Ada",
+        "published": T0 + timedelta(days=days),
+    }
+    fields.update(extra)
+    return NewsItem(**fields)  # type: ignore[arg-type]
+
+
+def sample(sample_id: str, title: str, tags: tuple[str, ...], **extra: object) -> Sample:
+    fields: dict[str, object] = {
+        "id": sample_id,
+        "title": title,
+        "description": f"About {title}",
+        "preview": "preview",
+        "author": "Microsoft",
+        "author_url": "https://github.com/microsoft",
+        "source": f"https://github.com/example/{sample_id}",
+        "tags": tags,
+    }
+    fields.update(extra)
+    return Sample(**fields)  # type: ignore[arg-type]
+
+
+# --- chunks ---
+
+
+async def test_replace_page_swaps_chunks_atomically(storage: Storage) -> None:
+    await storage.chunks.replace_page(page("a"), [chunk("a", 0, "old one"), chunk("a", 1, "old")])
+    await storage.chunks.replace_page(page("a", "h2"), [chunk("a", 0, "brand new text")])
+    chunks = await storage.chunks.page_chunks("a")
+    assert [c.content for c in chunks] == ["brand new text"]
+    assert await storage.chunks.page_hashes() == {"a": "h2"}
+    assert await storage.chunks.count_chunks() == 1
+
+
+async def test_chunk_round_trip_keeps_every_field(storage: Storage) -> None:
+    original = chunk("p", 0, "text", tags=("semantic-kernel", "net9"), language="python")
+    await storage.chunks.replace_page(page("p"), [original])
+    [stored] = await storage.chunks.get_chunks(["p#0"])
+    assert stored == original
+
+
+async def test_get_chunks_keeps_order_and_skips_unknown(storage: Storage) -> None:
+    await storage.chunks.replace_page(page("p"), [chunk("p", i, f"c{i}") for i in range(3)])
+    found = await storage.chunks.get_chunks(["p#2", "missing", "p#0"])
+    assert [c.id for c in found] == ["p#2", "p#0"]
+
+
+async def test_keyword_search_finds_identifiers_and_ranks_title(storage: Storage) -> None:
+    await storage.chunks.replace_page(
+        page("chat"), [chunk("chat", 0, "Create an IChatClient and call GetResponseAsync.")]
+    )
+    await storage.chunks.replace_page(
+        page("embed"), [chunk("embed", 0, "Embeddings with IEmbeddingGenerator.")]
+    )
+    hits = await storage.chunks.keyword_search("IChatClient", limit=5)
+    assert [hit.chunk.page_key for hit in hits] == ["chat"]
+    assert hits[0].score > 0
+
+
+async def test_keyword_search_treats_syntax_as_text(storage: Storage) -> None:
+    await storage.chunks.replace_page(page("a"), [chunk("a", 0, "NEAR AND OR quoted text")])
+    for query in ['"unbalanced', "NEAR(", "a* OR", "-", "(((", "c# .net"]:
+        await storage.chunks.keyword_search(query, limit=5)
+    assert await storage.chunks.keyword_search("   ", limit=5) == []
+
+
+async def test_keyword_search_filters_by_all_tags(storage: Storage) -> None:
+    await storage.chunks.replace_page(
+        page("a"), [chunk("a", 0, "agents everywhere", tags=("agent-framework", "net9"))]
+    )
+    await storage.chunks.replace_page(
+        page("b"), [chunk("b", 0, "agents elsewhere", tags=("semantic-kernel", "net9"))]
+    )
+    hits = await storage.chunks.keyword_search("agents", 5, tags=["net9", "agent-framework"])
+    assert [hit.chunk.page_key for hit in hits] == ["a"]
+
+
+async def test_delete_pages_and_vectors(storage: Storage) -> None:
+    await storage.chunks.replace_page(page("a"), [chunk("a", 0, "x")])
+    await storage.chunks.replace_page(page("b"), [chunk("b", 0, "y")])
+    assert await storage.chunks.delete_pages(["a", "nope"]) == 1
+    assert [cid for cid, _ in await storage.chunks.all_vectors()] == ["b#0"]
+    assert await storage.chunks.keyword_search("x", 5) == []
+
+
+async def test_index_info_round_trip(storage: Storage) -> None:
+    assert await storage.chunks.index_info() is None
+    await storage.chunks.set_index_info(IndexInfo("minilm", 384))
+    await storage.chunks.set_index_info(IndexInfo("text-embedding-3-small", 1536))
+    assert await storage.chunks.index_info() == IndexInfo("text-embedding-3-small", 1536)
+
+
+# --- news ---
+
+
+async def test_news_upsert_counts_and_updates_in_place(storage: Storage) -> None:
+    first = await storage.news.upsert_news([news("a", 1), news("b", 2)])
+    again = await storage.news.upsert_news([news("a", 1), news("b", 2, title="Edited")])
+    assert first == UpsertCounts(new=2)
+    assert again == UpsertCounts(updated=1, unchanged=1)
+    assert await storage.news.count_news() == 2
+    listed = await storage.news.list_news(PageRequest(1, 10))
+    assert [item.title for item in listed.items] == ["Edited", "News a"]
+
+
+async def test_news_pages_newest_first(storage: Storage) -> None:
+    await storage.news.upsert_news([news(f"n{i:02}", i) for i in range(25)])
+    second = await storage.news.list_news(PageRequest(2, 10))
+    assert second.total == 25
+    assert second.pages == 3
+    assert [item.id for item in second.items] == [f"n{i:02}" for i in range(14, 4, -1)]
+    past_end = await storage.news.list_news(PageRequest(9, 10))
+    assert past_end.items == []
+    assert past_end.total == 25
+
+
+async def test_news_search_is_literal_and_case_insensitive(storage: Storage) -> None:
+    await storage.news.upsert_news(
+        [
+            news("a", 1, title="Ünïcode Release (preview) [1.0]"),
+            news("b", 2, author="Grace .* Hopper"),
+            news("c", 3, source="Back\\slash weekly"),
+        ]
+    )
+    cases = {"ÜNÏCODE": ["a"], "(preview) [": ["a"], ".*": ["b"], "\\": ["c"], "%": [], "_": []}
+    for text, expected in cases.items():
+        found = await storage.news.list_news(PageRequest(1, 10), search=text)
+        assert [item.id for item in found.items] == expected, text
+
+
+async def test_news_keyword_search_for_the_agent(storage: Storage) -> None:
+    await storage.news.upsert_news(
+        [news("a", 1, title="Semantic Kernel 1.30 ships"), news("b", 2, title="ML.NET 4")]
+    )
+    found = await storage.news.search_news("semantic kernel", limit=5)
+    assert [item.id for item in found] == ["a"]
+
+
+async def test_news_keeps_timezone_and_estimate_flag(storage: Storage) -> None:
+    when = datetime(2025, 5, 6, 9, 30, tzinfo=timezone_plus(2))
+    await storage.news.upsert_news([news("a", 0, published=when, published_estimated=True)])
+    [item] = (await storage.news.list_news(PageRequest(1, 5))).items
+    assert item.published == when
+    assert item.published.tzinfo is not None
+    assert item.published_estimated
+
+
+def timezone_plus(hours: int) -> timezone:
+    return timezone(timedelta(hours=hours))
+
+
+# --- samples ---
+
+
+async def test_samples_filter_by_all_tags_case_insensitive(storage: Storage) -> None:
+    await storage.samples.upsert_samples(
+        [
+            sample("a", "Alpha", ("semantic-kernel", "ollama")),
+            sample("b", "Beta", ("Semantic-Kernel", "openai")),
+            sample("c", "Gamma", ("ml-net",)),
+        ]
+    )
+    both = await storage.samples.list_samples(PageRequest(), tags=["SEMANTIC-KERNEL", "ollama"])
+    one = await storage.samples.list_samples(PageRequest(), tags=["semantic-kernel"])
+    assert [s.id for s in both.items] == ["a"]
+    assert [s.id for s in one.items] == ["a", "b"]
+    assert await storage.samples.sample_tags() == [
+        "ml-net",
+        "ollama",
+        "openai",
+        "Semantic-Kernel",
+        "semantic-kernel",
+    ]
+
+
+async def test_samples_search_get_and_prune(storage: Storage) -> None:
+    counts = await storage.samples.upsert_samples(
+        [sample("a", "RAG with (Qdrant)", ("rag",)), sample("b", "Chat", ("chat",))]
+    )
+    assert counts == UpsertCounts(new=2)
+    found = await storage.samples.list_samples(PageRequest(), search="(qdrant)")
+    assert [s.id for s in found.items] == ["a"]
+    assert await storage.samples.get_sample("b") == sample("b", "Chat", ("chat",))
+    assert await storage.samples.get_sample("zzz") is None
+    assert await storage.samples.delete_samples_except(["a"]) == 1
+    assert (await storage.samples.list_samples(PageRequest())).total == 1
+
+
+# --- feedback, telemetry, keys ---
+
+
+async def test_feedback_outbox_state(storage: Storage) -> None:
+    stored = await storage.feedback.add_feedback(
+        Feedback("0123456789abcdef", "thumbs_down", T0, comment="wrong package")
+    )
+    assert stored.id is not None
+    other = await storage.feedback.add_feedback(Feedback("fedcba9876543210", "thumbs_up", T0))
+    await storage.feedback.record_failure(stored.id, "phoenix down")
+    await storage.feedback.mark_forwarded(stored.id, "phoenix")
+    pending = await storage.feedback.pending_feedback("phoenix", 10)
+    assert [item.id for item in pending] == [other.id]
+    assert [item.id for item in await storage.feedback.pending_feedback("arize", 10)] == [
+        stored.id,
+        other.id,
+    ]
+    again = await storage.feedback.get_feedback(stored.id)
+    assert again is not None
+    assert again.forwarded_to == ("phoenix",)
+    assert again.attempts == 1
+    assert again.comment == "wrong package"
+
+
+async def test_telemetry_count_and_retention(storage: Storage) -> None:
+    await storage.telemetry.add_event(TelemetryEvent("filter_used", T0, {"aiLibrary": "sk"}))
+    await storage.telemetry.add_event(TelemetryEvent("sample_viewed", T0 + timedelta(days=40)))
+    assert await storage.telemetry.count_events() == 2
+    assert await storage.telemetry.count_events("filter_used") == 1
+    assert await storage.telemetry.delete_events_before(T0 + timedelta(days=1)) == 1
+    assert await storage.telemetry.count_events() == 1
+
+
+async def test_magic_keys(storage: Storage) -> None:
+    key = MagicKey("k1", "hash-1", "conference", T0, expires_at=T0 + timedelta(days=30))
+    await storage.keys.add_key(key)
+    assert await storage.keys.key_by_hash("hash-1") == key
+    assert await storage.keys.key_by_hash("other") is None
+    assert await storage.keys.set_key_enabled("k1", False)
+    assert not await storage.keys.set_key_enabled("missing", False)
+    await storage.keys.touch_key("k1", T0 + timedelta(hours=1))
+    [listed] = await storage.keys.list_keys()
+    assert not listed.enabled
+    assert listed.last_used_at == T0 + timedelta(hours=1)
+
+
+# --- concurrency ---
+
+
+async def test_two_writers_at_once(backend: BackendFactory, tmp_path: Path) -> None:
+    first, second = await backend(tmp_path), await backend(tmp_path)
+    await first.open()
+    await second.open()
+    try:
+
+        async def write(store: Storage, prefix: str) -> None:
+            for batch in range(20):
+                items = [news(f"{prefix}-{batch}-{i}", i) for i in range(10)]
+                await store.news.upsert_news(items)
+                await store.telemetry.add_event(TelemetryEvent("filter_used", T0))
+
+        await asyncio.gather(
+            write(first, "x"), write(second, "y"), *(write(first, f"z{n}") for n in range(4))
+        )
+        assert await first.news.count_news() == 6 * 200
+        assert await second.telemetry.count_events() == 6 * 20
+    finally:
+        await first.close()
+        await second.close()

@@ -1,0 +1,121 @@
+"""The `buddy` command as an operator runs it: real processes, real exit codes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from buddy import __version__
+from tests.fixtures.server import free_port
+
+BUDDY = [sys.executable, "-m", "buddy"]
+
+
+def run_buddy(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "BUDDY_LOG_LEVEL": "WARNING", **(env or {})}
+    return subprocess.run(
+        [*BUDDY, *args],
+        check=False,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_version(tmp_path: Path) -> None:
+    result = run_buddy("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"buddy {__version__}"
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    result = run_buddy("no-such-command", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "No such command" in result.stderr
+
+
+def test_config_masks_secrets(tmp_path: Path) -> None:
+    result = run_buddy(
+        "config",
+        cwd=tmp_path,
+        env={"OPENAI_API_KEY": "sk-abcdefghijklmnopqrstuvwxyz", "COLUMNS": "200"},
+    )
+    assert result.returncode == 0
+    assert "OPENAI_API_KEY" in result.stdout
+    assert "****" in result.stdout
+    assert "abcdefghij" not in result.stdout + result.stderr
+
+
+def test_config_error_is_one_line_exit_1(tmp_path: Path) -> None:
+    result = run_buddy("config", cwd=tmp_path, env={"ENVIRONMENT": "production"})
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "BUDDY_CORS_ORIGINS" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = run_buddy("--debug", "config", cwd=tmp_path, env={"ENVIRONMENT": "production"})
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+
+
+def test_dotenv_in_working_folder_is_used(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DATABASE_NAME=from-dotenv-file\n")
+    result = run_buddy("config", cwd=tmp_path, env={"COLUMNS": "200"})
+    assert result.returncode == 0
+    assert "from-dotenv-file" in result.stdout
+
+
+def test_db_init_creates_the_store_and_is_idempotent(tmp_path: Path) -> None:
+    env = {"BUDDY_DATA_DIR": str(tmp_path / "store")}
+    first = run_buddy("db", "init", cwd=tmp_path, env=env)
+    second = run_buddy("db", "init", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "sqlite store ready" in second.stdout
+    assert (tmp_path / "store" / "buddy.sqlite3").is_file()
+
+
+def test_db_init_reports_an_unusable_data_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_buddy("db", "init", cwd=tmp_path, env={"BUDDY_DATA_DIR": str(blocker / "sub")})
+    assert result.returncode == 1
+    assert result.stderr.startswith("error:")
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_honours_port_and_answers_health(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "BUDDY_DATA_DIR": str(tmp_path / "d")}
+    process = subprocess.Popen(
+        [*BUDDY, "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert status == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    # uvicorn re-raises the SIGTERM it handled once shutdown is complete.
+    assert process.returncode in (0, -signal.SIGTERM)
+    assert b"service_stopped" in output
