@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from buddy.config import Settings
+from buddy.storage.base import Storage
+from buddy.storage.factory import create_storage
+from tests.fixtures.feed_server import FeedServerState, feed_server
 
 # Variables a developer's shell might carry that would change what the tests see.
 _ISOLATED_ENV = (
@@ -52,3 +55,20 @@ def base_url(settings: Settings) -> Iterator[str]:
 
     with serve_in_thread(create_app(settings)) as url:
         yield url
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[Storage]:
+    """An open embedded store in a temporary data dir."""
+    storage = create_storage(settings)
+    await storage.open()
+    try:
+        yield storage
+    finally:
+        await storage.close()
+
+
+@pytest.fixture
+def feeds() -> Iterator[tuple[str, FeedServerState]]:
+    with feed_server() as server:
+        yield server

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from buddy import __version__
 from buddy.config import Settings, load_settings
+from buddy.demo import load_demo_content
 from buddy.errors import install_error_handlers
 from buddy.health.endpoints import router as health_router
 from buddy.middleware import BodySizeLimit
+from buddy.news.endpoints import router as news_router
+from buddy.news.ingest import refresh_forever
+from buddy.samples.endpoints import router as samples_router
+from buddy.samples.gallery import SampleGallery
+from buddy.storage.base import Storage
 from buddy.storage.factory import create_storage
 
 log = structlog.get_logger(__name__)
@@ -32,11 +41,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         storage = create_storage(settings)
         await storage.open()
-        app.state.storage = storage
+        http = httpx.AsyncClient(timeout=httpx.Timeout(settings.feed_timeout_seconds))
+        app.state.storage, app.state.http = storage, http
+        app.state.gallery = SampleGallery(storage.samples)
+        if settings.demo_content:
+            await load_demo_content(storage)
+        refresher = _start_feed_refresher(settings, storage, http)
         log.info("service_started", storage=storage.name, environment=settings.environment.value)
         try:
             yield
         finally:
+            if refresher is not None:
+                refresher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await refresher
+            await http.aclose()
             await storage.close()
             log.info("service_stopped")
 
@@ -58,4 +77,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.include_router(health_router)
+    app.include_router(news_router)
+    app.include_router(samples_router)
     return app
+
+
+def _start_feed_refresher(
+    settings: Settings, storage: Storage, http: httpx.AsyncClient
+) -> asyncio.Task[None] | None:
+    if not (settings.feeds and settings.feed_refresh_minutes):
+        return None
+    return asyncio.create_task(
+        refresh_forever(
+            storage, http, settings.feeds, settings.feed_refresh_minutes, settings.feed_max_bytes
+        ),
+        name="feed-refresher",
+    )

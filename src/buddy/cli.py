@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from buddy import __version__
-from buddy.config import ConfigError, Settings, describe_settings, load_settings
-from buddy.errors import BuddyError
-from buddy.logs import configure_logging, redact_text
-
-T = TypeVar("T")
+from buddy.cli_content import ingest_app, samples_app
+from buddy.cli_support import out, run_async, set_debug, settings_for_command
+from buddy.config import describe_settings
 
 app = typer.Typer(
     name="buddy",
@@ -26,40 +21,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-out = Console()
-err = Console(stderr=True)
-_state = {"debug": False}
-
-
-def fail(message: str) -> typer.Exit:
-    """Print one line to stderr and return the exit to raise (code 1)."""
-    err.print(f"[bold red]error:[/] {redact_text(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(1)
-
-
-def guarded(work: Callable[[], T]) -> T:
-    """Run a command body; known failures become one line and exit code 1."""
-    try:
-        return work()
-    except (ConfigError, BuddyError, OSError) as exc:
-        if _state["debug"]:
-            raise
-        raise fail(str(exc)) from None
-    except Exception as exc:
-        if _state["debug"]:
-            raise
-        raise fail(f"unexpected {type(exc).__name__}; run with --debug for details") from None
-
-
-def run_async(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    return guarded(lambda: asyncio.run(work()))
-
-
-def settings_for_command() -> Settings:
-    settings = guarded(load_settings)
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(samples_app, name="samples")
 
 
 def _version(value: bool) -> None:
@@ -76,7 +39,7 @@ def root(
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
-    _state["debug"] = debug
+    set_debug(debug)
 
 
 @app.command()

@@ -110,7 +110,27 @@ class Settings(BaseSettings):
         description="Reader threads for SQLite; writes always go through one writer thread.",
     )
 
-    @field_validator("cors_origins", mode="before")
+    demo_content: bool = Field(
+        default=True,
+        description="Load the bundled demo samples and news into an empty store on first start.",
+    )
+    feeds: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated RSS/Atom feed URLs for `buddy ingest feed` and the refresher.",
+    )
+    feed_refresh_minutes: int = Field(
+        default=0,
+        ge=0,
+        description="Re-ingest BUDDY_FEEDS every N minutes while serving; 0 turns it off.",
+    )
+    feed_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="Timeout for fetching one feed."
+    )
+    feed_max_bytes: int = Field(
+        default=10_485_760, ge=1024, description="Largest feed document fetched; larger is refused."
+    )
+
+    @field_validator("cors_origins", "feeds", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):

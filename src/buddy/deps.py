@@ -1,24 +1,66 @@
-"""Annotated dependency aliases, so endpoints read like their intent."""
+"""Annotated dependency aliases, so endpoints read like their intent.
+
+The providers are `async def` on purpose: FastAPI runs plain `def` dependencies in a thread pool,
+which costs a thread hop per dependency per request.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+import httpx
+from fastapi import Depends, Query, Request
 
 from buddy.config import Settings
+from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
+from buddy.storage.records import PageRequest
+
+# Beyond this, OFFSET arithmetic stops meaning anything; no real client pages that far.
+MAX_PAGE = 100_000
+MAX_SEARCH_CHARS = 200
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     storage: Storage = request.app.state.storage
     return storage
 
 
+async def get_http(request: Request) -> httpx.AsyncClient:
+    client: httpx.AsyncClient = request.app.state.http
+    return client
+
+
+async def get_gallery(request: Request) -> SampleGallery:
+    gallery: SampleGallery = request.app.state.gallery
+    return gallery
+
+
+async def get_paging(
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100, description="Items per page.")] = 20,
+) -> PageRequest:
+    return PageRequest(page, page_size)
+
+
+async def get_search(
+    search: Annotated[
+        str | None,
+        Query(max_length=MAX_SEARCH_CHARS, description="Literal text, case-insensitive."),
+    ] = None,
+) -> str | None:
+    text = (search or "").strip()
+    return text or None
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
+GalleryDep = Annotated[SampleGallery, Depends(get_gallery)]
+HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
+PagingDep = Annotated[PageRequest, Depends(get_paging)]
+SearchDep = Annotated[str | None, Depends(get_search)]

@@ -209,38 +209,22 @@ def timezone_plus(hours: int) -> timezone:
 # --- samples ---
 
 
-async def test_samples_filter_by_all_tags_case_insensitive(storage: Storage) -> None:
-    await storage.samples.upsert_samples(
-        [
-            sample("a", "Alpha", ("semantic-kernel", "ollama")),
-            sample("b", "Beta", ("Semantic-Kernel", "openai")),
-            sample("c", "Gamma", ("ml-net",)),
-        ]
-    )
-    both = await storage.samples.list_samples(PageRequest(), tags=["SEMANTIC-KERNEL", "ollama"])
-    one = await storage.samples.list_samples(PageRequest(), tags=["semantic-kernel"])
-    assert [s.id for s in both.items] == ["a"]
-    assert [s.id for s in one.items] == ["a", "b"]
-    assert await storage.samples.sample_tags() == [
-        "ml-net",
-        "ollama",
-        "openai",
-        "Semantic-Kernel",
-        "semantic-kernel",
-    ]
-
-
-async def test_samples_search_get_and_prune(storage: Storage) -> None:
+async def test_samples_upsert_get_prune_and_version(storage: Storage) -> None:
+    assert await storage.samples.samples_version() == 0
     counts = await storage.samples.upsert_samples(
-        [sample("a", "RAG with (Qdrant)", ("rag",)), sample("b", "Chat", ("chat",))]
+        [sample("b", "Chat", ("chat",)), sample("a", "RAG", ("rag", "Semantic-Kernel"))]
     )
     assert counts == UpsertCounts(new=2)
-    found = await storage.samples.list_samples(PageRequest(), search="(qdrant)")
-    assert [s.id for s in found.items] == ["a"]
-    assert await storage.samples.get_sample("b") == sample("b", "Chat", ("chat",))
+    after_insert = await storage.samples.samples_version()
+    assert after_insert > 0
+    assert await storage.samples.get_sample("a") == sample("a", "RAG", ("rag", "Semantic-Kernel"))
     assert await storage.samples.get_sample("zzz") is None
+    again = await storage.samples.upsert_samples([sample("b", "Chat", ("chat",))])
+    assert again == UpsertCounts(unchanged=1)
+    assert await storage.samples.samples_version() == after_insert
     assert await storage.samples.delete_samples_except(["a"]) == 1
-    assert (await storage.samples.list_samples(PageRequest())).total == 1
+    assert await storage.samples.samples_version() > after_insert
+    assert [s.id for s in await storage.samples.all_samples()] == ["a"]
 
 
 # --- feedback, telemetry, keys ---
@@ -312,3 +296,10 @@ async def test_two_writers_at_once(backend: BackendFactory, tmp_path: Path) -> N
     finally:
         await first.close()
         await second.close()
+
+
+async def test_state_values_round_trip(storage: Storage) -> None:
+    assert await storage.state.get_state("feed:https://x.example/rss") is None
+    await storage.state.set_state("feed:https://x.example/rss", '{"etag": "W/1"}')
+    await storage.state.set_state("feed:https://x.example/rss", '{"etag": "W/2"}')
+    assert await storage.state.get_state("feed:https://x.example/rss") == '{"etag": "W/2"}'

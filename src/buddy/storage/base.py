@@ -79,22 +79,20 @@ class NewsStore(Protocol):
 
 
 class SampleStore(Protocol):
+    """The samples catalog. It is small, so the gallery filters it in memory (see samples/)."""
+
     async def upsert_samples(self, samples: Sequence[Sample]) -> UpsertCounts: ...
 
     async def delete_samples_except(self, keep_ids: Sequence[str]) -> int:
         """Remove every sample whose id is not listed; returns how many went."""
         ...
 
-    async def list_samples(
-        self, paging: PageRequest, search: str | None = None, tags: Sequence[str] = ()
-    ) -> Paged[Sample]:
-        """Samples by title; every tag must match (case-insensitive), search is literal."""
-        ...
-
     async def get_sample(self, sample_id: str) -> Sample | None: ...
 
-    async def sample_tags(self) -> list[str]:
-        """Sorted unique tags."""
+    async def all_samples(self) -> list[Sample]: ...
+
+    async def samples_version(self) -> int:
+        """A number that changes whenever any sample is added, changed or removed."""
         ...
 
 
@@ -136,6 +134,14 @@ class MagicKeyStore(Protocol):
     async def touch_key(self, key_id: str, when: datetime) -> None: ...
 
 
+class StateStore(Protocol):
+    """Small named values kept between runs (feed ETags, one-time markers)."""
+
+    async def get_state(self, key: str) -> str | None: ...
+
+    async def set_state(self, key: str, value: str) -> None: ...
+
+
 class Storage(Protocol):
     """A whole backend: one store per record kind plus its lifecycle."""
 
@@ -159,6 +165,9 @@ class Storage(Protocol):
 
     @property
     def keys(self) -> MagicKeyStore: ...
+
+    @property
+    def state(self) -> StateStore: ...
 
     async def open(self) -> None:
         """Connect and bring the schema up to date."""

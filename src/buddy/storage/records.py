@@ -33,6 +33,15 @@ class Paged(Generic[T]):
     def pages(self) -> int:
         return math.ceil(self.total / self.page_size) if self.total else 0
 
+    def paging_fields(self) -> dict[str, int]:
+        """The `{total, page, page_size, pages}` every list response carries."""
+        return {
+            "total": self.total,
+            "page": self.page,
+            "page_size": self.page_size,
+            "pages": self.pages,
+        }
+
 
 @dataclass(frozen=True)
 class UpsertCounts:

@@ -10,6 +10,7 @@ from buddy.storage.sqlite.events import SqliteFeedbackStore, SqliteTelemetryStor
 from buddy.storage.sqlite.keys import SqliteMagicKeyStore
 from buddy.storage.sqlite.news import SqliteNewsStore
 from buddy.storage.sqlite.samples import SqliteSampleStore
+from buddy.storage.sqlite.state import SqliteStateStore
 
 
 class SqliteStorage:
@@ -23,6 +24,7 @@ class SqliteStorage:
         self.feedback = SqliteFeedbackStore(db)
         self.telemetry = SqliteTelemetryStore(db)
         self.keys = SqliteMagicKeyStore(db)
+        self.state = SqliteStateStore(db)
 
     async def open(self) -> None:
         await self.db.open()

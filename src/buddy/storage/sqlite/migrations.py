@@ -89,8 +89,6 @@ _V1 = (
         author_url TEXT NOT NULL,
         source TEXT NOT NULL,
         tags TEXT NOT NULL DEFAULT '[]',
-        folded_tags TEXT NOT NULL DEFAULT '[]',
-        search_text TEXT NOT NULL,
         content_hash TEXT NOT NULL
     )""",
     """CREATE TABLE feedback (
@@ -124,4 +122,13 @@ _V1 = (
     )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# Small named values the service keeps between runs: feed validators, the demo-content marker.
+_V2 = (
+    """CREATE TABLE state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)

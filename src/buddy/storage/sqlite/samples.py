@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from buddy.storage.records import Paged, PageRequest, Sample, UpsertCounts
-from buddy.storage.sqlite.codec import content_hash, dump_list, fold, load_tuple
+from buddy.storage.records import Sample, UpsertCounts
+from buddy.storage.sqlite.codec import content_hash, dump_list, load_tuple
 from buddy.storage.sqlite.database import SqliteDatabase
 
 _COLUMNS = "id, title, description, preview, author, author_url, source, tags"
+_VERSION_KEY = "samples-version"
 
 
 def _sample(row: sqlite3.Row) -> Sample:
@@ -43,31 +44,27 @@ def _upsert(conn: sqlite3.Connection, samples: Sequence[Sample]) -> UpsertCounts
         if row is not None and row["content_hash"] == digest:
             counts += UpsertCounts(unchanged=1)
             continue
-        folded_tags = dump_list(tag.casefold() for tag in sample.tags)
-        search_text = fold(sample.title, sample.description, sample.author, *sample.tags)
         conn.execute(
-            f"INSERT INTO samples ({_COLUMNS}, folded_tags, search_text, content_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            f"INSERT INTO samples ({_COLUMNS}, content_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
             "title=excluded.title, description=excluded.description, preview=excluded.preview, "
             "author=excluded.author, author_url=excluded.author_url, source=excluded.source, "
-            "tags=excluded.tags, folded_tags=excluded.folded_tags, "
-            "search_text=excluded.search_text, content_hash=excluded.content_hash",
-            (*values, folded_tags, search_text, digest),
+            "tags=excluded.tags, content_hash=excluded.content_hash",
+            (*values, digest),
         )
         counts += UpsertCounts(new=1) if row is None else UpsertCounts(updated=1)
+    if counts.new or counts.updated:
+        _bump_version(conn)
     return counts
 
 
-def _filters(search: str | None, tags: Sequence[str]) -> tuple[str, list[str]]:
-    clauses: list[str] = []
-    args: list[str] = []
-    if search:
-        clauses.append("instr(search_text, ?) > 0")
-        args.append(search.casefold())
-    for tag in dict.fromkeys(tag.casefold() for tag in tags):
-        clauses.append("EXISTS (SELECT 1 FROM json_each(folded_tags) WHERE value = ?)")
-        args.append(tag)
-    return ("WHERE " + " AND ".join(clauses) if clauses else "", args)
+def _bump_version(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "INSERT INTO state (key, value, updated_at) VALUES (?, '1', datetime('now')) "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1, "
+        "updated_at = excluded.updated_at",
+        (_VERSION_KEY,),
+    )
 
 
 class SqliteSampleStore:
@@ -83,25 +80,11 @@ class SqliteSampleStore:
             ids = [row["id"] for row in conn.execute("SELECT id FROM samples").fetchall()]
             gone = [sample_id for sample_id in ids if sample_id not in keep]
             conn.executemany("DELETE FROM samples WHERE id = ?", [(item,) for item in gone])
+            if gone:
+                _bump_version(conn)
             return len(gone)
 
         return await self._db.write(work)
-
-    async def list_samples(
-        self, paging: PageRequest, search: str | None = None, tags: Sequence[str] = ()
-    ) -> Paged[Sample]:
-        where, args = _filters(search, tags)
-
-        def work(conn: sqlite3.Connection) -> Paged[Sample]:
-            total = int(conn.execute(f"SELECT count(*) FROM samples {where}", args).fetchone()[0])
-            rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM samples {where} "
-                "ORDER BY title COLLATE NOCASE, id LIMIT ? OFFSET ?",
-                [*args, paging.page_size, paging.offset],
-            ).fetchall()
-            return Paged([_sample(row) for row in rows], total, paging.page, paging.page_size)
-
-        return await self._db.read(work)
 
     async def get_sample(self, sample_id: str) -> Sample | None:
         def work(conn: sqlite3.Connection) -> Sample | None:
@@ -112,11 +95,16 @@ class SqliteSampleStore:
 
         return await self._db.read(work)
 
-    async def sample_tags(self) -> list[str]:
-        def work(conn: sqlite3.Connection) -> list[str]:
-            rows = conn.execute(
-                "SELECT DISTINCT json_each.value AS tag FROM samples, json_each(samples.tags)"
-            ).fetchall()
-            return sorted({str(row["tag"]) for row in rows}, key=lambda tag: (tag.casefold(), tag))
+    async def all_samples(self) -> list[Sample]:
+        def work(conn: sqlite3.Connection) -> list[Sample]:
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM samples ORDER BY id").fetchall()
+            return [_sample(row) for row in rows]
+
+        return await self._db.read(work)
+
+    async def samples_version(self) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            row = conn.execute("SELECT value FROM state WHERE key = ?", (_VERSION_KEY,)).fetchone()
+            return 0 if row is None else int(row["value"])
 
         return await self._db.read(work)

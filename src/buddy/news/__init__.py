@@ -1,0 +1,1 @@
+"""News: RSS/Atom ingestion, the news API and our own RSS output."""

@@ -1,0 +1,1 @@
+"""The samples gallery: a catalog file, its import, and the gallery API."""
