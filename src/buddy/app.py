@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import structlog
@@ -14,12 +15,14 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from buddy import __version__
 from buddy.config import Settings, load_settings
-from buddy.demo import load_demo_content
+from buddy.demo import load_demo_content, load_demo_knowledge
 from buddy.errors import install_error_handlers
 from buddy.health.endpoints import router as health_router
 from buddy.middleware import BodySizeLimit
 from buddy.news.endpoints import router as news_router
 from buddy.news.ingest import refresh_forever
+from buddy.retrieval.embedders.factory import create_embedder
+from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.endpoints import router as samples_router
 from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
@@ -44,17 +47,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         http = httpx.AsyncClient(timeout=httpx.Timeout(settings.feed_timeout_seconds))
         app.state.storage, app.state.http = storage, http
         app.state.gallery = SampleGallery(storage.samples)
+        app.state.kb = KnowledgeBase(storage, create_embedder(settings, http))
+        background: list[asyncio.Task[object]] = []
         if settings.demo_content:
             await load_demo_content(storage)
+            # Embedding the demo articles takes seconds; serve meanwhile.
+            background.append(
+                asyncio.create_task(
+                    load_demo_knowledge(
+                        storage, app.state.kb.embedder, settings.data_dir / "cache"
+                    ),
+                    name="demo-knowledge",
+                )
+            )
         refresher = _start_feed_refresher(settings, storage, http)
+        if refresher is not None:
+            background.append(refresher)
         log.info("service_started", storage=storage.name, environment=settings.environment.value)
         try:
             yield
         finally:
-            if refresher is not None:
-                refresher.cancel()
+            for task in background:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await refresher
+                    await task
             await http.aclose()
             await storage.close()
             log.info("service_stopped")
@@ -84,12 +100,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _start_feed_refresher(
     settings: Settings, storage: Storage, http: httpx.AsyncClient
-) -> asyncio.Task[None] | None:
+) -> asyncio.Task[object] | None:
     if not (settings.feeds and settings.feed_refresh_minutes):
         return None
-    return asyncio.create_task(
-        refresh_forever(
-            storage, http, settings.feeds, settings.feed_refresh_minutes, settings.feed_max_bytes
-        ),
-        name="feed-refresher",
+    refresher = refresh_forever(
+        storage, http, settings.feeds, settings.feed_refresh_minutes, settings.feed_max_bytes
     )
+    return asyncio.create_task(_logged(refresher, "feed_refresher"))
+
+
+async def _logged(work: Coroutine[Any, Any, object], name: str) -> object:
+    """Run a background job; a failure is logged (never lost, never fatal to the server)."""
+    try:
+        return await work
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.error("background_job_failed", job=name, error_type=type(exc).__name__, exc_info=exc)
+        return None

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         validation_alias=_seed("ARIZE_PROJECT_NAME"),
         description="Arize project the traces go to.",
     )
+    openai_base_url: str | None = Field(
+        default=None,
+        validation_alias=_seed("OPENAI_BASE_URL"),
+        description="Base URL of an OpenAI-compatible API (Ollama, vLLM, Azure /openai/v1/).",
+    )
     port: int = Field(
         default=8000,
         ge=0,
@@ -128,6 +133,21 @@ class Settings(BaseSettings):
     )
     feed_max_bytes: int = Field(
         default=10_485_760, ge=1024, description="Largest feed document fetched; larger is refused."
+    )
+
+    embedder: Literal["local", "openai"] = Field(
+        default="local",
+        description="`local` (offline MiniLM, 384-d) or `openai` (OpenAI-compatible /embeddings).",
+    )
+    embedding_model: str = Field(
+        default="text-embedding-3-small", description="Model name for BUDDY_EMBEDDER=openai."
+    )
+    embedding_dimension: int = Field(
+        default=1536, ge=8, le=8192, description="Vector size for BUDDY_EMBEDDER=openai."
+    )
+    embedding_base_url: str | None = Field(
+        default=None,
+        description="Embeddings endpoint base URL when it differs from OPENAI_BASE_URL.",
     )
 
     @field_validator("cors_origins", "feeds", mode="before")

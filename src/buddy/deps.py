@@ -12,6 +12,7 @@ import httpx
 from fastapi import Depends, Query, Request
 
 from buddy.config import Settings
+from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
 from buddy.storage.records import PageRequest
@@ -41,6 +42,11 @@ async def get_gallery(request: Request) -> SampleGallery:
     return gallery
 
 
+async def get_knowledge(request: Request) -> KnowledgeBase:
+    kb: KnowledgeBase = request.app.state.kb
+    return kb
+
+
 async def get_paging(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")] = 1,
     page_size: Annotated[int, Query(ge=1, le=100, description="Items per page.")] = 20,
@@ -60,6 +66,7 @@ async def get_search(
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
+KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 GalleryDep = Annotated[SampleGallery, Depends(get_gallery)]
 HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
 PagingDep = Annotated[PageRequest, Depends(get_paging)]

@@ -39,7 +39,7 @@ TAGS: tuple[Tag, ...] = (
         r"microsoft\.extensions\.ai\b|\bIChatClient\b|\bIEmbeddingGenerator\b|\bMEAI\b",
     ),
     _tag("semantic-kernel", "Semantic Kernel", L, r"semantic[ -]kernel|microsoft\.semantickernel"),
-    _tag("agent-framework", "Agent Framework", L, r"agent framework|microsoft\.agents\.ai"),
+    _tag("agent-framework", "Agent Framework", L, r"agent[ -]framework|microsoft\.agents\.ai"),
     _tag("ml-net", "ML.NET", L, r"\bml\.net\b|\bmicrosoft\.ml\b(?!\.onnx)"),
     _tag("onnx-runtime", "ONNX Runtime", L, r"onnx ?runtime|microsoft\.ml\.onnxruntime"),
     _tag("openai-dotnet", "OpenAI .NET library", L, r"openai[ -](\.net|dotnet)|\bopenai\b nuget"),
@@ -106,6 +106,11 @@ def tags_for_text(*texts: str, declared: tuple[str, ...] = ()) -> tuple[str, ...
         if tag.pattern.search(joined):
             found[tag.slug] = None
     return tuple(slug for slug in BY_SLUG if slug in found)
+
+
+def facet_tags(tags: tuple[str, ...], *facets: Facet) -> tuple[str, ...]:
+    """The tags that belong to the given facets."""
+    return tuple(tag for tag in tags if tag in BY_SLUG and BY_SLUG[tag].facet in facets)
 
 
 def _slug_for_label(label: str) -> str | None:

@@ -136,8 +136,40 @@ async def test_delete_pages_and_vectors(storage: Storage) -> None:
     await storage.chunks.replace_page(page("a"), [chunk("a", 0, "x")])
     await storage.chunks.replace_page(page("b"), [chunk("b", 0, "y")])
     assert await storage.chunks.delete_pages(["a", "nope"]) == 1
-    assert [cid for cid, _ in await storage.chunks.all_vectors()] == ["b#0"]
+    table = await storage.chunks.vector_table(3)
+    assert table.ids == ["b#0"]
+    assert table.matrix.tolist() == [[0.5, -0.25, 1.0]]
     assert await storage.chunks.keyword_search("x", 5) == []
+
+
+async def test_vector_table_reuse_by_hash_and_version(storage: Storage) -> None:
+    start = await storage.chunks.chunks_version()
+    await storage.chunks.replace_page(
+        page("a"),
+        [
+            chunk("a", 0, "x", text_hash="t0", tags=("ollama",), language="python"),
+            chunk("a", 1, "y", text_hash="t1", vector=(1.0, 0.0, 0.0)),
+        ],
+    )
+    assert await storage.chunks.chunks_version() > start
+    table = await storage.chunks.vector_table(3)
+    assert table.page_keys == ["a", "a"]
+    assert table.languages == ["python", "csharp"]
+    assert table.tags == [("ollama",), ()]
+    assert table.matrix.dtype.name == "float32"
+    assert table.matrix[1].tolist() == [1.0, 0.0, 0.0]
+    reused = await storage.chunks.vectors_by_text_hash(["t1", "missing"])
+    assert reused == {"t1": (1.0, 0.0, 0.0)}
+
+
+async def test_keyword_search_matches_identifier_parts(storage: Storage) -> None:
+    await storage.chunks.replace_page(
+        page("a"), [chunk("a", 0, "Register an IChatClient with Kernel.CreateBuilder().")]
+    )
+    await storage.chunks.replace_page(page("b"), [chunk("b", 0, "Nothing relevant here.")])
+    for query in ("chat client", "IChatClient", "create builder", "Kernel.CreateBuilder"):
+        hits = await storage.chunks.keyword_search(query, limit=5)
+        assert [hit.chunk.page_key for hit in hits] == ["a"], query
 
 
 async def test_index_info_round_trip(storage: Storage) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from importlib.resources import files
+from pathlib import Path
 
 import structlog
 
 from buddy.news.ingest import ingest_document
+from buddy.retrieval.embedders.base import Embedder
+from buddy.retrieval.ingest import ingest_docs
+from buddy.retrieval.sources import resolve_source
 from buddy.samples.catalog import parse_catalog
 from buddy.samples.service import import_samples
 from buddy.storage.base import Storage
@@ -15,6 +20,7 @@ from buddy.storage.base import Storage
 log = structlog.get_logger(__name__)
 
 MARKER = "demo-content-loaded"
+KNOWLEDGE_MARKER = "demo-knowledge-loaded"
 DEMO_FEED_URL = "bundled:buddy/demo/news.xml"
 
 
@@ -41,3 +47,18 @@ async def load_demo_content(storage: Storage) -> DemoReport:
     await storage.state.set_state(MARKER, "loaded")
     log.info("demo_content_loaded", samples=len(samples), news=report.counts.new)
     return DemoReport(loaded=True, samples=len(samples), news=report.counts.new)
+
+
+async def load_demo_knowledge(storage: Storage, embedder: Embedder, cache: Path) -> int:
+    """Ingest the bundled articles once, into a knowledge base that is still empty."""
+    if await storage.state.get_state(KNOWLEDGE_MARKER) is not None:
+        return 0
+    if await storage.chunks.count_chunks():
+        await storage.state.set_state(KNOWLEDGE_MARKER, "skipped: knowledge base not empty")
+        return 0
+    folder = Path(str(files("buddy.demo").joinpath("knowledge")))
+    source = await asyncio.to_thread(resolve_source, str(folder), cache)
+    report = await ingest_docs(storage, embedder, source)
+    await storage.state.set_state(KNOWLEDGE_MARKER, "loaded")
+    log.info("demo_knowledge_loaded", pages=report.new, chunks=report.chunks)
+    return report.new

@@ -10,6 +10,7 @@ import structlog
 from buddy import __version__
 from buddy.errors import BuddyError
 from buddy.health.schemas import Check, HealthResponse
+from buddy.retrieval.search import KnowledgeBase
 from buddy.storage.base import Storage
 
 log = structlog.get_logger(__name__)
@@ -25,8 +26,18 @@ async def storage_check(storage: Storage) -> Check:
     return Check(status="ok", detail=f"{storage.name} store answering")
 
 
-async def health(storage: Storage) -> HealthResponse:
+async def knowledge_check(kb: KnowledgeBase) -> Check:
+    try:
+        usable, detail = await asyncio.wait_for(kb.health(), _PROBE_TIMEOUT_S)
+    except (BuddyError, TimeoutError):
+        return Check(status="down", detail="knowledge base is not answering")
+    return Check(status="ok" if usable else "degraded", detail=detail)
+
+
+async def health(storage: Storage, kb: KnowledgeBase) -> HealthResponse:
     checks = {"storage": await storage_check(storage)}
+    if checks["storage"].status == "ok":
+        checks["knowledge"] = await knowledge_check(kb)
     healthy = all(check.status == "ok" for check in checks.values())
     return HealthResponse(
         status="healthy" if healthy else "degraded",

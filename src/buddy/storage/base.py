@@ -19,6 +19,7 @@ from buddy.storage.records import (
     ScoredChunk,
     TelemetryEvent,
     UpsertCounts,
+    VectorTable,
 )
 
 
@@ -45,14 +46,25 @@ class ChunkStore(Protocol):
         """All chunks of a page in reading order."""
         ...
 
-    async def all_vectors(self) -> list[tuple[str, tuple[float, ...]]]:
-        """Every chunk id with its vector, for building the in-memory dense index."""
+    async def vector_table(self, dimension: int) -> VectorTable:
+        """Every chunk's vector and filter fields, for building the in-memory dense index."""
+        ...
+
+    async def vectors_by_text_hash(self, hashes: Sequence[str]) -> dict[str, tuple[float, ...]]:
+        """Stored vectors of chunks whose embedded text has one of these hashes."""
+        ...
+
+    async def chunks_version(self) -> int:
+        """A number that changes whenever any page or chunk is written or removed."""
         ...
 
     async def keyword_search(
-        self, query: str, limit: int, tags: Sequence[str] = ()
+        self, query: str, limit: int, tags: Sequence[str] = (), languages: Sequence[str] = ()
     ) -> list[ScoredChunk]:
-        """Full-text search; the query is literal text, never search syntax."""
+        """Full-text search with every tag required and, when given, one of the languages.
+
+        The query is literal text, never search syntax; higher scores are better.
+        """
         ...
 
     async def count_chunks(self) -> int: ...

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
+import numpy as np
+import numpy.typing as npt
+
 T = TypeVar("T")
 
 
@@ -83,6 +86,19 @@ class Chunk:
     tags: tuple[str, ...] = ()
     updated: datetime | None = None
     vector: tuple[float, ...] = ()
+    text_hash: str = ""  # of the embedded text; unchanged text reuses its stored vector
+
+
+@dataclass(frozen=True)
+class VectorTable:
+    """Every chunk's vector as one float32 matrix (row i belongs to ids[i]), with what
+    the dense search needs to filter inside the search rather than after it."""
+
+    ids: list[str]
+    page_keys: list[str]
+    languages: list[str]
+    tags: list[tuple[str, ...]]
+    matrix: npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from buddy.storage.records import Chunk, DocPage, IndexInfo, ScoredChunk
+import numpy as np
+
+from buddy.storage.records import Chunk, DocPage, IndexInfo, ScoredChunk, VectorTable
 from buddy.storage.sqlite.codec import (
     dump_list,
     from_iso_or_none,
@@ -16,11 +18,13 @@ from buddy.storage.sqlite.codec import (
     unpack_vector,
 )
 from buddy.storage.sqlite.database import SqliteDatabase
+from buddy.storage.terms import identifier_terms
 
 _CHUNK_COLUMNS = (
     "id, page_key, ordinal, title, heading, content, url, source_path, language, tags, updated, "
-    "vector"
+    "vector, text_hash"
 )
+_VERSION_KEY = "chunks-version"
 
 
 def _chunk(row: sqlite3.Row) -> Chunk:
@@ -37,12 +41,24 @@ def _chunk(row: sqlite3.Row) -> Chunk:
         tags=load_tuple(row["tags"]),
         updated=from_iso_or_none(row["updated"]),
         vector=unpack_vector(row["vector"]),
+        text_hash=row["text_hash"],
     )
 
 
-def _tag_filter(tags: Sequence[str]) -> tuple[str, list[str]]:
+def _bump_version(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "INSERT INTO state (key, value, updated_at) VALUES (?, '1', datetime('now')) "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1, "
+        "updated_at = excluded.updated_at",
+        (_VERSION_KEY,),
+    )
+
+
+def _filters(tags: Sequence[str], languages: Sequence[str]) -> tuple[str, list[str]]:
     clauses = ["EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)" for _ in tags]
-    return (" AND " + " AND ".join(clauses) if clauses else "", list(tags))
+    if languages:
+        clauses.append(f"c.language IN ({', '.join('?' * len(languages))})")
+    return (" AND " + " AND ".join(clauses) if clauses else "", [*tags, *languages])
 
 
 class SqliteChunkStore:
@@ -74,7 +90,7 @@ class SqliteChunkStore:
                 ),
             )
             conn.executemany(
-                f"INSERT INTO chunks ({_CHUNK_COLUMNS}) VALUES ({', '.join('?' * 12)})",
+                f"INSERT INTO chunks ({_CHUNK_COLUMNS}, terms) VALUES ({', '.join('?' * 14)})",
                 [
                     (
                         chunk.id,
@@ -89,10 +105,13 @@ class SqliteChunkStore:
                         dump_list(chunk.tags),
                         to_iso_or_none(chunk.updated),
                         pack_vector(chunk.vector),
+                        chunk.text_hash,
+                        identifier_terms(f"{chunk.title} {chunk.heading} {chunk.content}"),
                     )
                     for chunk in chunks
                 ],
             )
+            _bump_version(conn)
 
         await self._db.write(work)
 
@@ -102,6 +121,8 @@ class SqliteChunkStore:
             for key in keys:
                 conn.execute("DELETE FROM chunks WHERE page_key = ?", (key,))
                 removed += conn.execute("DELETE FROM pages WHERE key = ?", (key,)).rowcount
+            if removed:
+                _bump_version(conn)
             return removed
 
         return await self._db.write(work)
@@ -129,26 +150,59 @@ class SqliteChunkStore:
 
         return await self._db.read(work)
 
-    async def all_vectors(self) -> list[tuple[str, tuple[float, ...]]]:
-        def work(conn: sqlite3.Connection) -> list[tuple[str, tuple[float, ...]]]:
-            rows = conn.execute("SELECT id, vector FROM chunks ORDER BY rowid").fetchall()
-            return [(row["id"], unpack_vector(row["vector"])) for row in rows]
+    async def vector_table(self, dimension: int) -> VectorTable:
+        def work(conn: sqlite3.Connection) -> VectorTable:
+            rows = conn.execute(
+                "SELECT id, page_key, language, tags, vector FROM chunks ORDER BY rowid"
+            ).fetchall()
+            matrix = np.zeros((len(rows), dimension), dtype=np.float32)
+            for index, row in enumerate(rows):
+                vector = np.frombuffer(row["vector"], dtype=np.float32)
+                if vector.shape[0] == dimension:
+                    matrix[index] = vector
+            return VectorTable(
+                ids=[row["id"] for row in rows],
+                page_keys=[row["page_key"] for row in rows],
+                languages=[row["language"] for row in rows],
+                tags=[load_tuple(row["tags"]) for row in rows],
+                matrix=matrix,
+            )
+
+        return await self._db.read(work)
+
+    async def vectors_by_text_hash(self, hashes: Sequence[str]) -> dict[str, tuple[float, ...]]:
+        def work(conn: sqlite3.Connection) -> dict[str, tuple[float, ...]]:
+            found: dict[str, tuple[float, ...]] = {}
+            for text_hash in dict.fromkeys(hashes):
+                row = conn.execute(
+                    "SELECT vector FROM chunks WHERE text_hash = ? LIMIT 1", (text_hash,)
+                ).fetchone()
+                if row is not None:
+                    found[text_hash] = unpack_vector(row["vector"])
+            return found
+
+        return await self._db.read(work)
+
+    async def chunks_version(self) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            row = conn.execute("SELECT value FROM state WHERE key = ?", (_VERSION_KEY,)).fetchone()
+            return 0 if row is None else int(row["value"])
 
         return await self._db.read(work)
 
     async def keyword_search(
-        self, query: str, limit: int, tags: Sequence[str] = ()
+        self, query: str, limit: int, tags: Sequence[str] = (), languages: Sequence[str] = ()
     ) -> list[ScoredChunk]:
         match = fts_query(query)
         if match is None or limit <= 0:
             return []
-        tag_sql, tag_args = _tag_filter(tags)
+        tag_sql, tag_args = _filters(tags, languages)
         columns = ", ".join(f"c.{name.strip()}" for name in _CHUNK_COLUMNS.split(","))
 
         def work(conn: sqlite3.Connection) -> list[ScoredChunk]:
             # bm25() is lower-is-better; weights favour title and heading over body text.
             rows = conn.execute(
-                f"SELECT {columns}, bm25(chunks_fts, 4.0, 2.0, 1.0) AS rank "
+                f"SELECT {columns}, bm25(chunks_fts, 4.0, 2.0, 1.0, 0.5) AS rank "
                 "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
                 f"WHERE chunks_fts MATCH ?{tag_sql} ORDER BY rank LIMIT ?",
                 [match, *tag_args, limit],

@@ -10,6 +10,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Words that only add noise to an OR query of a question.
+_STOPWORDS = frozenset(
+    (
+        "a an and are as at be by can do does for from how i in is it me my of on or "
+        "should so that the this to use using what when where which who why will with "
+        "you your we our there their its into about get"
+    ).split()
+)
 
 
 def to_iso(value: datetime) -> str:
@@ -54,7 +62,8 @@ def content_hash(*parts: object) -> str:
 
 def fts_query(text: str) -> str | None:
     """Turn free text into an FTS5 query of quoted words joined by OR; None when no word."""
-    words = _WORD.findall(text)
+    found = _WORD.findall(text)
+    words = [word for word in found if word.lower() not in _STOPWORDS] or found
     if not words:
         return None
     return " OR ".join(f'"{word}"' for word in dict.fromkeys(words))

@@ -29,20 +29,25 @@ _V1 = (
         language TEXT NOT NULL,
         tags TEXT NOT NULL DEFAULT '[]',
         updated TEXT,
-        vector BLOB NOT NULL
+        vector BLOB NOT NULL,
+        text_hash TEXT NOT NULL DEFAULT '',
+        terms TEXT NOT NULL DEFAULT ''
     )""",
     "CREATE INDEX chunks_by_page ON chunks(page_key, ordinal)",
+    "CREATE INDEX chunks_by_text_hash ON chunks(text_hash)",
+    # `terms` holds identifier parts (IChatClient -> chat client) so camelCase and dotted
+    # names match the words people type.
     f"""CREATE VIRTUAL TABLE chunks_fts USING fts5(
-        title, heading, content, content='chunks', content_rowid='rowid',
+        title, heading, content, terms, content='chunks', content_rowid='rowid',
         tokenize="{_FTS_TOKENIZER}"
     )""",
     """CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
-        INSERT INTO chunks_fts(rowid, title, heading, content)
-        VALUES (new.rowid, new.title, new.heading, new.content);
+        INSERT INTO chunks_fts(rowid, title, heading, content, terms)
+        VALUES (new.rowid, new.title, new.heading, new.content, new.terms);
     END""",
     """CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
-        INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, content)
-        VALUES ('delete', old.rowid, old.title, old.heading, old.content);
+        INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, content, terms)
+        VALUES ('delete', old.rowid, old.title, old.heading, old.content, old.terms);
     END""",
     "CREATE TABLE index_info (id INTEGER PRIMARY KEY CHECK (id = 1), model TEXT, dimension INT)",
     """CREATE TABLE news (

@@ -1,0 +1,1 @@
+"""Retrieval: documentation ingestion, embeddings, hybrid search and its evaluation."""

@@ -1,0 +1,219 @@
+"""Hybrid search: dense vectors + keyword, fused with weights chosen on the retrieval eval,
+filtered inside both searches, merged per page, C# preferred over other languages."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import structlog
+
+from buddy.errors import BuddyError
+from buddy.retrieval.dense import DenseIndex
+from buddy.retrieval.embedders.base import Embedder
+from buddy.storage.base import Storage
+from buddy.storage.records import Chunk, IndexInfo
+
+log = structlog.get_logger(__name__)
+
+# Languages that never get the other-language penalty: C# and language-neutral prose.
+PREFERRED_LANGUAGES = ("csharp", "")
+
+
+class ReindexRequiredError(BuddyError):
+    status_code = 409
+    code = "reindex_required"
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Chosen with evals/sweep_fusion.py on evals/retrieval/sk-docs.jsonl (see README):
+    either signal alone loses about 0.07 recall@5 against the blend."""
+
+    dense: float = 0.6
+    keyword: float = 0.4
+    other_language_penalty: float = 0.85
+    candidates: int = 60
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    title: str
+    url: str
+    source_path: str
+    heading: str
+    score: float
+    text: str  # the best chunk merged with neighbouring hits of the same page
+    language: str
+    tags: tuple[str, ...]
+    page_key: str
+
+    @property
+    def snippet(self) -> str:
+        flat = " ".join(self.text.split())
+        return flat if len(flat) <= 300 else flat[:297].rsplit(" ", 1)[0] + "…"
+
+
+@dataclass
+class _Candidate:
+    chunk_id: str
+    page_key: str
+    dense: float = 0.0
+    keyword: float = 0.0
+    language: str = ""
+    fused: float = 0.0
+
+
+def _min_max(values: dict[str, float]) -> dict[str, float]:
+    if not values:
+        return {}
+    low, high = min(values.values()), max(values.values())
+    span = high - low
+    return {key: (value - low) / span if span > 0 else 1.0 for key, value in values.items()}
+
+
+async def verify_index(storage: Storage, embedder: Embedder, *, record: bool = False) -> None:
+    """Refuse to mix vectors of two models; with `record`, note the model on an empty index."""
+    expected = IndexInfo(embedder.name, embedder.dimension)
+    current = await storage.chunks.index_info()
+    if current == expected:
+        return
+    if current is not None and await storage.chunks.count_chunks():
+        msg = (
+            f"The knowledge base was built with {current.model} ({current.dimension}-d) but the "
+            f"configured embedder is {expected.model} ({expected.dimension}-d). "
+            "Run `buddy reindex` to rebuild it with the configured embedder."
+        )
+        raise ReindexRequiredError(msg)
+    if record:
+        await storage.chunks.set_index_info(expected)
+
+
+class KnowledgeBase:
+    """The search service the chat tool, the offline answerer and the CLI share."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        embedder: Embedder,
+        weights: FusionWeights | None = None,
+        recheck_seconds: float = 2.0,
+    ) -> None:
+        self._storage = storage
+        self._embedder = embedder
+        self.weights = weights or FusionWeights()
+        self._recheck_seconds = recheck_seconds
+        self._index: DenseIndex | None = None
+        self._version = -1
+        self._checked_at = float("-inf")
+        self._reload = asyncio.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder
+
+    async def health(self) -> tuple[bool, str]:
+        """(usable, one line for /health)."""
+        try:
+            await verify_index(self._storage, self._embedder)
+        except ReindexRequiredError as exc:
+            return False, exc.detail
+        chunks = await self._storage.chunks.count_chunks()
+        return True, f"{chunks} chunks, embeddings by {self._embedder.name}"
+
+    async def _current_index(self) -> DenseIndex:
+        now = time.monotonic()
+        if self._index is not None and now - self._checked_at < self._recheck_seconds:
+            return self._index
+        version = await self._storage.chunks.chunks_version()
+        self._checked_at = now
+        if self._index is None or version != self._version:
+            async with self._reload:
+                if self._index is None or version != self._version:
+                    await verify_index(self._storage, self._embedder)
+                    table = await self._storage.chunks.vector_table(self._embedder.dimension)
+                    self._index, self._version = DenseIndex(table), version
+                    log.info("dense_index_loaded", chunks=len(table.ids), version=version)
+        return self._index
+
+    async def search(
+        self,
+        query: str,
+        k: int = 10,
+        tags: Sequence[str] = (),
+        languages: Sequence[str] = (),
+    ) -> list[SearchHit]:
+        """The `k` best pages for `query`, each with its best passage."""
+        query = query.strip()
+        if not query or k <= 0:
+            return []
+        index = await self._current_index()
+        weights = self.weights
+        vector = (await self._embedder.embed([query]))[0]
+        dense_hits = index.search(vector, weights.candidates, index.mask(tags, languages))
+        keyword_hits = await self._storage.chunks.keyword_search(
+            query, weights.candidates, tags, languages
+        )
+        candidates: dict[str, _Candidate] = {}
+        table = index.table
+        dense_scores = {table.ids[hit.row]: hit.score for hit in dense_hits}
+        for hit in dense_hits:
+            chunk_id = table.ids[hit.row]
+            candidates[chunk_id] = _Candidate(
+                chunk_id, table.page_keys[hit.row], language=table.languages[hit.row]
+            )
+        keyword_scores = {found.chunk.id: found.score for found in keyword_hits}
+        for found in keyword_hits:
+            chunk = found.chunk
+            candidates.setdefault(
+                chunk.id, _Candidate(chunk.id, chunk.page_key, language=chunk.language)
+            )
+        dense_norm, keyword_norm = _min_max(dense_scores), _min_max(keyword_scores)
+        for candidate in candidates.values():
+            candidate.dense = dense_norm.get(candidate.chunk_id, 0.0)
+            candidate.keyword = keyword_norm.get(candidate.chunk_id, 0.0)
+            candidate.fused = weights.dense * candidate.dense + weights.keyword * candidate.keyword
+            if candidate.language not in PREFERRED_LANGUAGES:
+                candidate.fused *= weights.other_language_penalty
+        return await self._pages(sorted(candidates.values(), key=lambda c: -c.fused), k)
+
+    async def _pages(self, ranked: list[_Candidate], k: int) -> list[SearchHit]:
+        best: dict[str, list[_Candidate]] = {}
+        for candidate in ranked:
+            if candidate.page_key in best or len(best) < k:
+                best.setdefault(candidate.page_key, []).append(candidate)
+        # One hit per page: a page's other matching chunks only widen its passage.
+        hits: list[SearchHit] = []
+        for page_key, page_candidates in best.items():
+            chunks = await self._storage.chunks.page_chunks(page_key)
+            if chunks:
+                hits.append(_merge_page(chunks, page_candidates))
+        return hits
+
+
+def _merge_page(chunks: list[Chunk], candidates: list[_Candidate]) -> SearchHit:
+    """The best chunk plus directly neighbouring chunks that were also hits."""
+    by_id = {chunk.id: position for position, chunk in enumerate(chunks)}
+    hit_positions = {by_id[c.chunk_id] for c in candidates if c.chunk_id in by_id}
+    top = candidates[0]
+    centre = by_id.get(top.chunk_id, 0)
+    first = last = centre
+    while first - 1 in hit_positions:
+        first -= 1
+    while last + 1 in hit_positions:
+        last += 1
+    passage = chunks[first : last + 1]
+    head = chunks[centre]
+    return SearchHit(
+        title=head.title,
+        url=head.url,
+        source_path=head.source_path,
+        heading=head.heading,
+        score=round(top.fused, 4),
+        text="\n\n".join(chunk.content for chunk in passage),
+        language=head.language,
+        tags=head.tags,
+        page_key=head.page_key,
+    )

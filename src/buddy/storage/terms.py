@@ -1,0 +1,22 @@
+"""Identifier parts for keyword indexes: `IChatClient` also answers to `chat client`."""
+
+from __future__ import annotations
+
+import re
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def identifier_terms(text: str) -> str:
+    """Lower-case parts of camelCase, PascalCase, snake_case and dotted names in `text`."""
+    parts: dict[str, None] = {}
+    for match in _IDENTIFIER.finditer(text):
+        name = match.group(0)
+        if "." not in name and "_" not in name and name.islower():
+            continue  # plain words are already in the index as they are
+        for piece in re.split(r"[._]", name):
+            found = _CAMEL_PART.findall(piece)
+            if len(found) > 1 or "." in name or "_" in name:
+                parts.update((part.lower(), None) for part in found if len(part) > 1)
+    return " ".join(parts)
