@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -46,7 +47,8 @@ def ingest_docs_command(
 
     async def work() -> DocsReport:
         async with open_knowledge(settings) as context:
-            tree = resolve_source(source, settings.data_dir / "cache", base_url)
+            cache = settings.data_dir / "cache"
+            tree = await asyncio.to_thread(resolve_source, source, cache, base_url)
             with _progress("pages") as progress:
                 task = progress.add_task("pages", total=len(tree.files))
                 return await ingest_docs(

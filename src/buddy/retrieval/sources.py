@@ -12,10 +12,9 @@ from pathlib import Path
 from buddy.errors import BuddyError
 
 DOC_SUFFIXES = frozenset({".md", ".markdown", ".html", ".htm"})
-# Repository housekeeping, not documentation.
+# Repository housekeeping, not documentation (upper-case by convention, matched exactly).
 _META_FILES = frozenset(
-    name.lower()
-    for name in (
+    (
         "AGENTS.md",
         "CLAUDE.md",
         "SECURITY.md",
@@ -110,8 +109,10 @@ def _walk(root: Path) -> Iterator[Path]:
         relative = path.relative_to(root).parts
         if any(part.startswith(".") for part in relative) or not path.is_file():
             continue
-        if path.suffix.lower() not in DOC_SUFFIXES or path.name.lower() in _META_FILES:
+        if path.suffix.lower() not in DOC_SUFFIXES or path.name in _META_FILES:
             continue
+        if "includes" in relative[:-1]:
+            continue  # DocFX include fragments are inlined into the pages that use them
         if len(relative) == 1 and path.name.lower() == "readme.md":
             continue  # a repository's front page describes the repo, not the product
         yield path
