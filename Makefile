@@ -9,7 +9,7 @@ UV_VERSION := 0.13.8
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: run test install install-dev lint typecheck imports unit bench lock clean
+.PHONY: run test install install-dev install-bench lint typecheck imports unit bench lock clean
 
 run: install
 	$(BIN)/buddy serve
@@ -27,9 +27,19 @@ install: $(UV)
 install-dev: $(UV)
 	$(UV) sync --locked --inexact --extra dev
 
+# Benchmark-only extras (sqlite-vec for the side-by-side dense search figures).
+install-bench: $(UV)
+	$(UV) sync --locked --inexact --extra dev --extra bench
+
+bench: install-bench
+	$(BIN)/python -m benchmarks.startup
+	$(BIN)/python -m benchmarks.news_samples
+	$(BIN)/python -m benchmarks.knowledge
+	$(BIN)/python -m benchmarks.dense_scale
+
 lint:
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks evals
+	$(BIN)/ruff check src tests benchmarks evals
 
 typecheck:
 	$(BIN)/mypy

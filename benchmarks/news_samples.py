@@ -131,18 +131,19 @@ def main() -> None:
         }
 
         def load(url: str) -> LoadResult:
+            asyncio.run(run_load(url, 1.0, args.connections))  # warm-up, not counted
             return asyncio.run(run_load(url, args.seconds, args.connections))
 
         with server(["baseline_app:app"], cwd, env, 18301) as base:
             baseline = load(f"{base}/static")
         with server(["--factory", "buddy.app:create_app"], cwd, env, 18302) as base:
             results = {
-                "/api/news": load(f"{base}/api/news"),
                 "/api/news?page=200": load(f"{base}/api/news?page=200"),
                 "/api/samples?search=vector": load(f"{base}/api/samples?search=vector"),
                 "/api/samples?search=agent&tags=chat": load(
                     f"{base}/api/samples?search=agent&tags=chat"
                 ),
+                "/api/news": load(f"{base}/api/news"),
             }
     print(f"{args.items} news items and {args.items} samples, 2 workers, {args.connections} conns")
     report("baseline (constant JSON)", baseline, baseline)

