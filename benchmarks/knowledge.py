@@ -25,7 +25,17 @@ from buddy.retrieval.search import KnowledgeBase
 from buddy.storage.factory import create_storage
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "semantic-kernel-docs"
+DEFAULT_CORPUS = next(
+    (
+        path
+        for path in (
+            ROOT.parent / "shared" / "corpora" / "semantic-kernel-docs",
+            Path("/work/shared/corpora/semantic-kernel-docs"),
+        )
+        if path.is_dir()
+    ),
+    ROOT.parent / "shared" / "corpora" / "semantic-kernel-docs",
+)
 QUESTIONS = ROOT / "evals" / "retrieval" / "sk-docs.jsonl"
 
 

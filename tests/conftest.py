@@ -72,3 +72,7 @@ async def store(settings: Settings) -> AsyncIterator[Storage]:
 def feeds() -> Iterator[tuple[str, FeedServerState]]:
     with feed_server() as server:
         yield server
+
+
+# The ingested shared corpus, for retrieval and chat tests (session-scoped: ingested once).
+from tests.fixtures.corpus import corpus, corpus_kb, corpus_store  # noqa: E402, F401

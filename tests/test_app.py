@@ -146,6 +146,7 @@ def test_cors_allows_only_listed_origins(data_dir: Path) -> None:
         data_dir=data_dir,
         environment="production",
         cors_origins="https://buddy.example.com",
+        key_pepper="test-pepper",
     )
     with serve_in_thread(create_app(settings)) as url:
         allowed = httpx.get(f"{url}/health", headers={"Origin": "https://buddy.example.com"})

@@ -119,3 +119,22 @@ def test_serve_honours_port_and_answers_health(tmp_path: Path) -> None:
     # uvicorn re-raises the SIGTERM it handled once shutdown is complete.
     assert process.returncode in (0, -signal.SIGTERM)
     assert b"service_stopped" in output
+
+
+def test_config_hides_credentials_inside_urls(tmp_path: Path) -> None:
+    env = {
+        "OPENAI_BASE_URL": "https://bob:s3cretpw@llm.example/v1",
+        "BUDDY_EMBEDDING_BASE_URL": "https://emb.example/v1?api-key=SECRETKEY",
+        "COLUMNS": "250",
+    }
+    result = run_buddy("config", cwd=tmp_path, env=env)
+    assert result.returncode == 0
+    assert "s3cretpw" not in result.stdout
+    assert "SECRETKEY" not in result.stdout
+    assert "https://****@llm.example/v1" in result.stdout
+
+
+def test_markup_in_arguments_is_printed_not_interpreted(tmp_path: Path) -> None:
+    result = run_buddy("ingest", "docs", "/tmp/nope[/x]", cwd=tmp_path, env={"COLUMNS": "250"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: /tmp/nope[/x] does not exist"

@@ -33,6 +33,7 @@ def test_seed_and_prefixed_variables_are_read(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("ENVIRONMENT", "Production")
     monkeypatch.setenv("BUDDY_CORS_ORIGINS", "https://a.example, https://b.example")
     monkeypatch.setenv("BUDDY_MAX_REQUEST_BYTES", "2048")
+    monkeypatch.setenv("BUDDY_KEY_PEPPER", "pepper-for-tests")
     settings = load_settings(_env_file=None)
     assert settings.openai_api_key is not None
     assert settings.openai_api_key.get_secret_value() == "sk-test-not-a-real-key-000000"
@@ -55,6 +56,15 @@ def test_production_refuses_wildcard_cors(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(ConfigError, match="BUDDY_CORS_ORIGINS") as caught:
         load_settings(_env_file=None)
     assert "'*' is not allowed in production" in str(caught.value)
+
+
+def test_production_needs_a_key_pepper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("BUDDY_CORS_ORIGINS", "https://buddy.example.com")
+    with pytest.raises(ConfigError, match="BUDDY_KEY_PEPPER"):
+        load_settings(_env_file=None)
+    monkeypatch.setenv("BUDDY_KEY_PEPPER", "a-long-random-secret")
+    assert load_settings(_env_file=None).is_production
 
 
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from buddy import __version__
+from buddy.chat.endpoints import router as chat_router
 from buddy.config import Settings, load_settings
 from buddy.demo import load_demo_content, load_demo_knowledge
 from buddy.errors import install_error_handlers
@@ -21,6 +22,7 @@ from buddy.health.endpoints import router as health_router
 from buddy.middleware import BodySizeLimit
 from buddy.news.endpoints import router as news_router
 from buddy.news.ingest import refresh_forever
+from buddy.observability import setup_tracing
 from buddy.retrieval.embedders.factory import create_embedder
 from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.endpoints import router as samples_router
@@ -39,32 +41,20 @@ DESCRIPTION = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the FastAPI app; settings are read from the environment when not given."""
     settings = settings if settings is not None else load_settings()
+    setup_tracing()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         storage = create_storage(settings)
         await storage.open()
         http = httpx.AsyncClient(timeout=httpx.Timeout(settings.feed_timeout_seconds))
-        app.state.storage, app.state.http = storage, http
-        app.state.gallery = SampleGallery(storage.samples)
-        app.state.kb = KnowledgeBase(storage, create_embedder(settings, http))
         background: list[asyncio.Task[object]] = []
-        if settings.demo_content:
-            await load_demo_content(storage)
-            # Embedding the demo articles takes seconds; serve meanwhile.
-            background.append(
-                asyncio.create_task(
-                    load_demo_knowledge(
-                        storage, app.state.kb.embedder, settings.data_dir / "cache"
-                    ),
-                    name="demo-knowledge",
-                )
-            )
-        refresher = _start_feed_refresher(settings, storage, http)
-        if refresher is not None:
-            background.append(refresher)
-        log.info("service_started", storage=storage.name, environment=settings.environment.value)
         try:
+            app.state.storage, app.state.http = storage, http
+            app.state.gallery = SampleGallery(storage.samples)
+            app.state.kb = KnowledgeBase(storage, create_embedder(settings, http))
+            background = await _start_background(app, settings, storage, http)
+            log.info("service_started", storage=storage.name, env=settings.environment.value)
             yield
         finally:
             for task in background:
@@ -83,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Added first, so CORS wraps it and a 413 still carries CORS headers.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -91,22 +83,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Content-Type", "X-Magic-Key"],
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.include_router(health_router)
+    app.include_router(chat_router)
     app.include_router(news_router)
     app.include_router(samples_router)
     return app
 
 
-def _start_feed_refresher(
-    settings: Settings, storage: Storage, http: httpx.AsyncClient
-) -> asyncio.Task[object] | None:
-    if not (settings.feeds and settings.feed_refresh_minutes):
-        return None
-    refresher = refresh_forever(
-        storage, http, settings.feeds, settings.feed_refresh_minutes, settings.feed_max_bytes
-    )
-    return asyncio.create_task(_logged(refresher, "feed_refresher"))
+async def _start_background(
+    app: FastAPI, settings: Settings, storage: Storage, http: httpx.AsyncClient
+) -> list[asyncio.Task[object]]:
+    """First-start demo content, then the jobs that run beside the server."""
+    jobs: list[Coroutine[Any, Any, object]] = []
+    if settings.demo_content:
+        await load_demo_content(storage)
+        # Embedding the demo articles takes seconds; serve meanwhile.
+        cache = settings.data_dir / "cache"
+        jobs.append(_logged(load_demo_knowledge(storage, app.state.kb.embedder, cache), "demo"))
+    if settings.feeds and settings.feed_refresh_minutes:
+        refresher = refresh_forever(
+            storage, http, settings.feeds, settings.feed_refresh_minutes, settings.feed_max_bytes
+        )
+        jobs.append(_logged(refresher, "feed_refresher"))
+    return [asyncio.create_task(job) for job in jobs]
 
 
 async def _logged(work: Coroutine[Any, Any, object], name: str) -> object:

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import httpx
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from buddy.cli_support import err, fail, out, run_async, settings_for_command
+from buddy.logs import redact_text
 from buddy.news.ingest import FeedReport, ingest_feeds
 from buddy.samples.catalog import load_catalog
 from buddy.samples.service import import_samples
@@ -28,13 +30,14 @@ async def _open_storage() -> Storage:
 
 
 def _report_line(report: FeedReport) -> str:
+    url = escape(redact_text(report.url))
     if report.status == "failed":
-        return f"[red]failed[/]    {report.url}: {report.error}"
+        return f"[red]failed[/]    {url}: {escape(redact_text(report.error))}"
     if report.status == "not_modified":
-        return f"[dim]unchanged[/] {report.url} (304 Not Modified)"
+        return f"[dim]unchanged[/] {url} (304 Not Modified)"
     c = report.counts
     return (
-        f"[green]ok[/]        {report.url} ({report.source}): "
+        f"[green]ok[/]        {url} ({escape(report.source)}): "
         f"{c.new} new, {c.updated} updated, {c.unchanged} unchanged"
     )
 

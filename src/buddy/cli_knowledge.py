@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from buddy.cli_content import ingest_app
-from buddy.cli_support import err, out, run_async, settings_for_command
+from buddy.cli_support import err, fail, out, run_async, settings_for_command
 from buddy.retrieval.eval import EvalResult, evaluate, load_eval
 from buddy.retrieval.ingest import DocsReport, ingest_docs, reindex
 from buddy.retrieval.knowledge import open_knowledge
@@ -61,13 +62,15 @@ def ingest_docs_command(
 
     report = run_async(work)
     for path, reason in report.failed:
-        out.print(f"[red]failed[/] {path}: {reason}", highlight=False)
+        out.print(f"[red]failed[/] {escape(path)}: {escape(reason)}", highlight=False)
     out.print(
         f"pages: {report.new} new, {report.changed} changed, {report.unchanged} unchanged, "
         f"{len(report.failed)} failed, {report.removed} removed; {report.chunks} chunks written "
         f"in {report.seconds:.1f} s",
         highlight=False,
     )
+    if report.failed and not (report.new or report.changed or report.unchanged):
+        raise fail("no page could be ingested")
 
 
 def _hit_json(hit: SearchHit) -> dict[str, object]:

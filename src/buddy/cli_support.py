@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from buddy.config import ConfigError, Settings, load_settings
 from buddy.errors import BuddyError
@@ -26,7 +27,9 @@ def set_debug(debug: bool) -> None:
 
 def fail(message: str) -> typer.Exit:
     """Print one line to stderr and return the exit to raise (code 1)."""
-    err.print(f"[bold red]error:[/] {redact_text(message)}", highlight=False, soft_wrap=True)
+    err.print(
+        f"[bold red]error:[/] {escape(redact_text(message))}", highlight=False, soft_wrap=True
+    )
     return typer.Exit(1)
 
 
@@ -34,6 +37,8 @@ def guarded(work: Callable[[], T]) -> T:
     """Run a command body; known failures become one line and exit code 1."""
     try:
         return work()
+    except typer.Exit:
+        raise  # already reported by the inner command
     except (ConfigError, BuddyError, OSError) as exc:
         if _state["debug"]:
             raise

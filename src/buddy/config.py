@@ -16,6 +16,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from buddy.logs import redact_text
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -115,6 +117,10 @@ class Settings(BaseSettings):
         description="Reader threads for SQLite; writes always go through one writer thread.",
     )
 
+    key_pepper: SecretStr | None = Field(
+        default=None,
+        description="Secret mixed into magic-key hashes; required in production.",
+    )
     demo_content: bool = Field(
         default=True,
         description="Load the bundled demo samples and news into an empty store on first start.",
@@ -177,6 +183,12 @@ class Settings(BaseSettings):
                 "(for example https://buddy.example.com); '*' is not allowed in production"
             )
             raise ValueError(msg)
+        if self.environment is Environment.PRODUCTION and not self.key_pepper:
+            msg = (
+                "ENVIRONMENT=production needs BUDDY_KEY_PEPPER (a long random secret) so access "
+                "keys can be checked; chat stays closed without it"
+            )
+            raise ValueError(msg)
         return self
 
     @property
@@ -213,7 +225,7 @@ def describe_settings(settings: Settings) -> list[tuple[str, str]]:
             shown = ",".join(str(item) for item in value)
         else:
             shown = str(value)
-        rows.append((env_name(name), shown))
+        rows.append((env_name(name), redact_text(shown)))
     return rows
 
 

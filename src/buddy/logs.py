@@ -12,12 +12,19 @@ import structlog
 
 _SECRET_FIELD = re.compile(r"(key|secret|token|password|authorization|cookie)", re.IGNORECASE)
 # Credentials inside URLs (mongodb+srv://user:pass@host) and bearer-style tokens in free text.
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s:]+:[^/@\s]+@", re.I)
+# Credentials inside URLs (user:pass@, token@) and secret-looking query parameters.
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^\s/?#@]+@", re.I)
+_SECRET_PARAM = re.compile(
+    r"(?P<name>[?&](?:[\w-]*(?:key|token|secret|password|sig|signature|auth)[\w-]*)=)[^&\s#]+",
+    re.I,
+)
 _TOKEN_LIKE = re.compile(r"\b(sk-[A-Za-z0-9_-]{8,}|Bearer\s+[A-Za-z0-9._-]{8,})")
 
 
 def redact_text(text: str) -> str:
+    """Mask credentials in URLs, secret query parameters and API-key-looking tokens."""
     text = _URL_CREDENTIALS.sub(r"\g<scheme>****@", text)
+    text = _SECRET_PARAM.sub(r"\g<name>****", text)
     return _TOKEN_LIKE.sub("****", text)
 
 
@@ -57,6 +64,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            _redact,  # again: tracebacks exist only from here on
             renderer,
         ],
     )

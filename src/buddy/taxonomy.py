@@ -113,6 +113,14 @@ def facet_tags(tags: tuple[str, ...], *facets: Facet) -> tuple[str, ...]:
     return tuple(tag for tag in tags if tag in BY_SLUG and BY_SLUG[tag].facet in facets)
 
 
+def slug_for(label: str, facet: Facet | None = None) -> str | None:
+    """The slug a display label or slug names, optionally only within one facet."""
+    slug = _slug_for_label(label)
+    if slug is None or (facet is not None and BY_SLUG[slug].facet is not facet):
+        return None
+    return slug
+
+
 def _slug_for_label(label: str) -> str | None:
     wanted = label.strip().casefold()
     for tag in TAGS:

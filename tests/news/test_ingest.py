@@ -135,3 +135,23 @@ def test_canonical_links_and_source_names() -> None:
         "Devblogs Microsoft"
     )
     assert source_from_host("http://localhost:8080/rss") == "Localhost"
+
+
+async def test_a_malformed_url_fails_alone(
+    store: Storage, feeds: tuple[str, FeedServerState]
+) -> None:
+    url, _ = feeds
+    async with httpx.AsyncClient() as client:
+        reports = await ingest_feeds(
+            store, client, ["http://[::1/feed", f"{url}/feeds/legacy.rdf.xml"], LIMIT
+        )
+    assert [r.status for r in reports] == ["failed", "ingested"]
+    assert "could not be ingested" in reports[0].error
+
+
+def test_plain_guids_are_unique_per_feed() -> None:
+    from buddy.news.feeds import news_id  # noqa: PLC0415
+
+    assert news_id("1", "", "https://a.example/rss") != news_id("1", "", "https://b.example/rss")
+    same = news_id("https://x.example/p/1", "", "https://a.example/rss")
+    assert same == news_id("https://x.example/p/1", "", "https://b.example/rss")

@@ -12,8 +12,9 @@ import pytest
 
 from buddy.retrieval.eval import evaluate, load_eval
 from buddy.retrieval.search import KnowledgeBase
+from buddy.retrieval.sources import resolve_source
 from buddy.storage.base import Storage
-from tests.retrieval.conftest import CORPUS, IngestedCorpus
+from tests.fixtures.corpus import CORPUS, IngestedCorpus
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 EVAL_FILE = Path(__file__).resolve().parents[2] / "evals" / "retrieval" / "sk-docs.jsonl"
@@ -33,7 +34,8 @@ def test_every_page_ingested_and_reingest_is_a_no_op(corpus: IngestedCorpus) -> 
 
 
 async def test_urls_titles_dates_and_languages(corpus_store: Storage) -> None:
-    key = "semantic-kernel-docs/semantic-kernel/concepts/kernel.md"
+    source = resolve_source(str(CORPUS), Path("/nonexistent-cache"))
+    key = source.page_key("semantic-kernel/concepts/kernel.md")
     chunks = await corpus_store.chunks.page_chunks(key)
     assert chunks[0].url == "https://learn.microsoft.com/en-us/semantic-kernel/concepts/kernel"
     assert chunks[0].title == "Understanding the kernel in Semantic Kernel"
@@ -47,7 +49,7 @@ async def test_urls_titles_dates_and_languages(corpus_store: Storage) -> None:
     for chunk in chunks:
         assert chunk.content.count("```") % 2 == 0, chunk.heading
     index = await corpus_store.chunks.page_chunks(
-        "semantic-kernel-docs/semantic-kernel/overview/index.md"
+        source.page_key("semantic-kernel/overview/index.md")
     )
     assert index[0].url == "https://learn.microsoft.com/en-us/semantic-kernel/overview"
 

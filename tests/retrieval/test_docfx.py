@@ -10,7 +10,6 @@ import pytest
 from buddy.retrieval.chunking import ChunkingPolicy, chunk_units
 from buddy.retrieval.sources import resolve_source
 from buddy.storage.base import Storage
-from buddy.storage.records import PageRequest  # noqa: F401 - kept for symmetry with other tests
 from tests.retrieval.trees import write_tree
 
 pytestmark = pytest.mark.anyio
@@ -43,7 +42,7 @@ async def test_pages_are_parsed_with_front_matter_zones_includes_and_links(
     source = resolve_source(str(root), tmp_path / "cache")
     report = await ingest_docs(store, LocalEmbedder(), source)
     assert (report.new, report.failed) == (4, [])
-    chunks = await store.chunks.page_chunks("docs/guide/agents.md")
+    chunks = await store.chunks.page_chunks(source.page_key("guide/agents.md"))
     assert {c.title for c in chunks} == {"Building agents in Contoso AI"}
     assert chunks[0].updated == datetime(2025, 3, 14, tzinfo=UTC)
     assert chunks[0].url == "https://learn.microsoft.com/en-us/guide/agents"
@@ -60,9 +59,9 @@ async def test_pages_are_parsed_with_front_matter_zones_includes_and_links(
     code = next(c for c in chunks if "```csharp" in c.content)
     assert code.content.count("```") % 2 == 0
     assert "var second = 2;" in code.content  # the blank line inside the block did not split it
-    legacy = await store.chunks.page_chunks("docs/guide/legacy.md")
+    legacy = await store.chunks.page_chunks(source.page_key("guide/legacy.md"))
     assert legacy[0].updated is None  # placeholder MM/DD/YYYY ignored
-    html = await store.chunks.page_chunks("docs/guide/html-page.html")
+    html = await store.chunks.page_chunks(source.page_key("guide/html-page.html"))
     assert html[0].title == "An HTML page"
     assert "```csharp" in html[0].content
 
@@ -84,3 +83,19 @@ def test_long_sections_split_with_overlap_and_code_stays_whole(tmp_path: Path) -
     assert "var line119 = 119;" in code_chunk.text
     first, second = chunks[0].text, chunks[1].text
     assert first.split("\n\n")[-1] == second.split("\n\n")[0]  # overlap carries a paragraph
+
+
+def test_headings_keep_a_trailing_hash_and_nested_fences_stay_whole(tmp_path: Path) -> None:
+    from buddy.retrieval.docfx import parse_markdown  # noqa: PLC0415
+
+    text = (
+        "# Using C#\n\n## F# and C# ##\n\nIntro.\n\n"
+        "````markdown\nExample:\n\n```csharp\nvar x = 1;\n```\n````\n\nAfter.\n"
+    )
+    page = parse_markdown(text, tmp_path / "p.md", tmp_path, str)
+    headings = [unit.text for unit in page.units if unit.heading_level]
+    assert headings == ["# Using C#", "## F# and C#"]
+    code = [unit for unit in page.units if unit.is_code]
+    assert len(code) == 1
+    assert "```csharp" in code[0].text
+    assert code[0].text.endswith("````")

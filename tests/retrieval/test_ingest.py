@@ -15,7 +15,7 @@ import pytest
 from buddy.retrieval.embedders.local import LocalEmbedder
 from buddy.retrieval.ingest import ingest_docs, reindex
 from buddy.retrieval.search import KnowledgeBase, ReindexRequiredError
-from buddy.retrieval.sources import resolve_source
+from buddy.retrieval.sources import SourceError, resolve_source
 from buddy.storage.base import Storage
 from buddy.storage.records import IndexInfo
 from tests.retrieval.trees import write_tree
@@ -44,11 +44,12 @@ async def test_changed_page_is_replaced_and_prune_removes_gone_pages(
     legacy = root / "guide" / "legacy.md"
     legacy.write_text(legacy.read_text().replace("automatic tool choice", "FunctionChoiceBehavior"))
     (root / "guide" / "index.md").unlink()
-    report = await ingest_docs(store, EMBEDDER, resolve_source(str(root), cache), prune=True)
+    source = resolve_source(str(root), cache)
+    report = await ingest_docs(store, EMBEDDER, source, prune=True)
     assert (report.new, report.changed, report.unchanged, report.removed) == (0, 1, 2, 1)
-    chunks = await store.chunks.page_chunks("docs/guide/legacy.md")
+    chunks = await store.chunks.page_chunks(source.page_key("guide/legacy.md"))
     assert "FunctionChoiceBehavior" in "\n".join(c.content for c in chunks)
-    assert await store.chunks.page_chunks("docs/guide/index.md") == []
+    assert await store.chunks.page_chunks(source.page_key("guide/index.md")) == []
     kb = KnowledgeBase(store, EMBEDDER, recheck_seconds=0)
     hits = await kb.search("FunctionChoiceBehavior", k=3)
     assert hits[0].source_path == "guide/legacy.md"
@@ -120,7 +121,7 @@ def make_bare_repository(tmp_path: Path) -> Path:
 async def test_git_repository_source(store: Storage, tmp_path: Path) -> None:
     bare = make_bare_repository(tmp_path)
     source = resolve_source(f"file://{bare}", tmp_path / "cache")
-    assert source.name == "docs"
+    assert source.name.startswith("docs~")
     assert len(source.files) == 4
     report = await ingest_docs(store, EMBEDDER, source)
     assert report.new == 4
@@ -138,3 +139,29 @@ async def test_a_different_embedder_asks_for_reindex(store: Storage, tmp_path: P
     assert await reindex(store, EMBEDDER) == 4
     hits = await KnowledgeBase(store, EMBEDDER).search("build an agent", k=3)
     assert hits[0].source_path == "guide/agents.md"
+
+
+async def test_same_named_folders_do_not_collide_and_single_files_cannot_prune(
+    store: Storage, tmp_path: Path
+) -> None:
+    first = write_tree(tmp_path / "a")
+    second = write_tree(tmp_path / "b")
+    (second / "guide" / "legacy.md").unlink()
+    await ingest_docs(store, EMBEDDER, resolve_source(str(first), tmp_path / "c"))
+    report = await ingest_docs(
+        store, EMBEDDER, resolve_source(str(second), tmp_path / "c"), prune=True
+    )
+    assert (report.new, report.removed) == (3, 0)
+    assert len(await store.chunks.page_hashes()) == 7
+    single = resolve_source(str(first / "guide" / "agents.md"), tmp_path / "c")
+    with pytest.raises(SourceError, match="--prune needs a folder"):
+        await ingest_docs(store, EMBEDDER, single, prune=True)
+
+
+async def test_symlinks_out_of_the_tree_are_not_read(store: Storage, tmp_path: Path) -> None:
+    root = write_tree(tmp_path)
+    secret = tmp_path / "outside-secret.md"
+    secret.write_text("# Secret\n\nThe launch code is 0000.\n")
+    (root / "guide" / "leak.md").symlink_to(secret)
+    source = resolve_source(str(root), tmp_path / "c")
+    assert "guide/leak.md" not in [source.relative(path) for path in source.files]

@@ -335,3 +335,14 @@ async def test_state_values_round_trip(storage: Storage) -> None:
     await storage.state.set_state("feed:https://x.example/rss", '{"etag": "W/1"}')
     await storage.state.set_state("feed:https://x.example/rss", '{"etag": "W/2"}')
     assert await storage.state.get_state("feed:https://x.example/rss") == '{"etag": "W/2"}'
+
+
+async def test_estimated_dates_do_not_move(storage: Storage) -> None:
+    first = news("a", 1, published_estimated=True)
+    await storage.news.upsert_news([first])
+    later = news("a", 30, published_estimated=True)  # fetched again a month later
+    assert await storage.news.upsert_news([later]) == UpsertCounts(unchanged=1)
+    [item] = (await storage.news.list_news(PageRequest(1, 5))).items
+    assert item.published == first.published
+    dated = news("a", 40)  # the feed now gives a real date: that one wins
+    assert await storage.news.upsert_news([dated]) == UpsertCounts(updated=1)

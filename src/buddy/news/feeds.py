@@ -121,7 +121,7 @@ def _entry_to_item(entry: Any, context: _FeedContext) -> NewsItem | None:
     categories = tuple(str(tag.get("term", "")) for tag in entry.get("tags", []) or [])
     author = html_to_text(str(entry.get("author") or context.feed.get("author") or ""))
     return NewsItem(
-        id=news_id(guid, link),
+        id=news_id(guid, link, context.url),
         title=title,
         url=link,
         summary=extractive_summary(summary_source, SUMMARY_CHARS),
@@ -152,9 +152,17 @@ def _struct_to_datetime(value: time.struct_time | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
 
 
-def news_id(guid: str, link: str) -> str:
-    """Stable id: the GUID when the feed has one, else the canonical link."""
-    key = f"guid:{guid}" if guid else f"link:{link}"
+def news_id(guid: str, link: str, feed_url: str = "") -> str:
+    """Stable id: the GUID when the feed has one, else the canonical link.
+
+    A GUID that is not a URL ("1", "post-42") is only unique within its feed.
+    """
+    if guid and "://" in guid:
+        key = f"guid:{guid}"
+    elif guid:
+        key = f"guid:{feed_url}|{guid}"
+    else:
+        key = f"link:{link}"
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 

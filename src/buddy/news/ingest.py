@@ -13,6 +13,7 @@ from typing import Literal
 import httpx
 import structlog
 
+from buddy.errors import BuddyError
 from buddy.news.feeds import FeedError, Validators, fetch_feed, parse_feed
 from buddy.storage.base import Storage
 from buddy.storage.records import UpsertCounts
@@ -77,6 +78,11 @@ async def ingest_feed(
     except FeedError as exc:
         log.warning("feed_failed", url=url, reason=exc.detail)
         return FeedReport(url, "failed", error=exc.detail)
+    except (httpx.InvalidURL, ValueError, OSError, BuddyError) as exc:
+        # A malformed URL or a store hiccup fails this feed, never the whole run.
+        reason = f"{url} could not be ingested ({type(exc).__name__})"
+        log.warning("feed_failed", url=url, reason=reason)
+        return FeedReport(url, "failed", error=reason)
     log.info("feed_ingested", url=url, status=report.status, new=report.counts.new)
     return report
 
@@ -106,7 +112,11 @@ async def refresh_forever(
 ) -> None:
     """The server's optional refresher: re-ingest the configured feeds every `minutes`."""
     while True:
-        reports = await ingest_feeds(storage, client, urls, max_bytes)
-        failed = sum(report.status == "failed" for report in reports)
-        log.info("feeds_refreshed", feeds=len(reports), failed=failed)
+        try:
+            reports = await ingest_feeds(storage, client, urls, max_bytes)
+        except Exception as exc:
+            log.error("feeds_refresh_failed", error_type=type(exc).__name__)
+        else:
+            failed = sum(report.status == "failed" for report in reports)
+            log.info("feeds_refreshed", feeds=len(reports), failed=failed)
         await asyncio.sleep(minutes * 60)

@@ -17,8 +17,9 @@ from typing import Any
 import yaml
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(\n|\Z)", re.S)
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+# A closing run of # must be set off by a space, so "# Using C#" keeps its "#".
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)(?:\s+#+)?\s*$")
 _ZONE_START = re.compile(r"^\s*:::\s*zone\s+pivot\s*=\s*\"([^\"]+)\"", re.I)
 _ZONE_END = re.compile(r"^\s*:::\s*zone-end", re.I)
 _DIRECTIVE = re.compile(r"^\s*:::\s*(code|image|row|row-end|column|column-end|video)\b", re.I)
@@ -132,7 +133,9 @@ class _UnitBuilder:
     def feed(self, line: str) -> None:
         if self.fence is not None:
             self.buffer.append(line)
-            if line.strip().startswith(self.fence) and len(self.buffer) > 1:
+            closing = line.strip()
+            # Only a bare fence of the same kind, at least as long, closes the block.
+            if closing and set(closing) == {self.fence[0]} and len(closing) >= len(self.fence):
                 self.fence = None
                 self.flush(is_code=True)
             return
@@ -171,11 +174,18 @@ class _UnitBuilder:
 
 
 def parse_markdown(
-    text: str, path: Path, root: Path, resolve_link: Callable[[str], str]
+    text: str,
+    path: Path,
+    root: Path,
+    resolve_link: Callable[[str], str],
+    *,
+    includes_expanded: bool = False,
 ) -> ParsedPage:
     """Parse one Markdown page of the tree at `root`."""
     meta, body = split_front_matter(text)
-    body = _COMMENT.sub("", expand_includes(body, path.parent, root.resolve()))
+    if not includes_expanded:
+        body = expand_includes(body, path.parent, root.resolve())
+    body = _COMMENT.sub("", body)
     builder = _UnitBuilder(resolve_link)
     for line in body.splitlines():
         builder.feed(line)

@@ -17,7 +17,7 @@ from buddy.retrieval.docfx import expand_includes, parse_markdown
 from buddy.retrieval.embedders.base import Embedder
 from buddy.retrieval.html_pages import html_to_markdown
 from buddy.retrieval.search import PREFERRED_LANGUAGES, verify_index
-from buddy.retrieval.sources import DocSource
+from buddy.retrieval.sources import DocSource, SourceError
 from buddy.storage.base import Storage
 from buddy.storage.records import Chunk, DocPage, IndexInfo
 from buddy.taxonomy import Facet, facet_tags, tags_for_text
@@ -73,11 +73,13 @@ def _prepare(
     path: Path, text: str, source: DocSource, policy: ChunkingPolicy, known: dict[str, str]
 ) -> _Prepared | None:
     relative = source.relative(path)
-    key = f"{source.name}/{relative}"
+    key = source.page_key(relative)
     digest = _digest(PIPELINE_VERSION, repr(policy), text)
     if known.get(key) == digest:
         return None
-    parsed = parse_markdown(text, path, source.root, lambda target: _link(target, path, source))
+    parsed = parse_markdown(
+        text, path, source.root, lambda target: _link(target, path, source), includes_expanded=True
+    )
     url = parsed.url or source.page_url(relative)
     page = DocPage(key, parsed.title, url, relative, digest, parsed.updated)
     page_tags = tags_for_text(parsed.title, relative, parsed.description)
@@ -124,7 +126,8 @@ async def _embed(storage: Storage, embedder: Embedder, prepared: list[_Prepared]
     chunks = [
         chunk for item in prepared for chunk in item.chunks if chunk.language in PREFERRED_LANGUAGES
     ]
-    reused = await storage.chunks.vectors_by_text_hash([c.text_hash for c in chunks])
+    stored = await storage.chunks.vectors_by_text_hash([c.text_hash for c in chunks])
+    reused = {key: vector for key, vector in stored.items() if any(vector)}
     missing = {c.text_hash: c for c in chunks if c.text_hash not in reused}
     if missing:
         texts = [embedding_text(c.title, c.heading, c.content) for c in missing.values()]
@@ -136,7 +139,11 @@ async def _embed(storage: Storage, embedder: Embedder, prepared: list[_Prepared]
     keyword_only = (0.0,) * embedder.dimension
     for item in prepared:
         item.chunks[:] = [
-            replace(c, vector=reused.get(c.text_hash, keyword_only)) for c in item.chunks
+            replace(
+                c,
+                vector=reused[c.text_hash] if c.language in PREFERRED_LANGUAGES else keyword_only,
+            )
+            for c in item.chunks
         ]
 
 
@@ -151,6 +158,8 @@ async def ingest_docs(
 ) -> DocsReport:
     """Bring the store in line with `source`; each page is replaced in one transaction."""
     policy = policy or ChunkingPolicy()
+    if prune and source.single_file:
+        raise SourceError("--prune needs a folder or repository, not a single file")
     started = time.perf_counter()
     await verify_index(storage, embedder, record=True)
     known = await storage.chunks.page_hashes()
@@ -174,7 +183,7 @@ async def ingest_docs(
             for path in batch:
                 on_page(source.relative(path))
     if prune:
-        prefix = f"{source.name}/"
+        prefix = source.page_key("")
         gone = [key for key in known if key.startswith(prefix) and key not in seen]
         report.removed = await storage.chunks.delete_pages(gone)
     report.seconds = time.perf_counter() - started
@@ -193,7 +202,7 @@ def _prepare_batch(
     prepared: list[_Prepared] = []
     for path in batch:
         relative = source.relative(path)
-        seen.add(f"{source.name}/{relative}")
+        seen.add(source.page_key(relative))
         try:
             text = _read_page(path, source)
             item = _prepare(path, text, source, policy, known)

@@ -49,6 +49,7 @@ class SearchHit:
     language: str
     tags: tuple[str, ...]
     page_key: str
+    similarity: float = 0.0  # raw cosine of the best chunk: an absolute relevance signal
 
     @property
     def snippet(self) -> str:
@@ -64,6 +65,7 @@ class _Candidate:
     keyword: float = 0.0
     language: str = ""
     fused: float = 0.0
+    similarity: float = 0.0
 
 
 def _min_max(values: dict[str, float]) -> dict[str, float]:
@@ -172,6 +174,7 @@ class KnowledgeBase:
             )
         dense_norm, keyword_norm = _min_max(dense_scores), _min_max(keyword_scores)
         for candidate in candidates.values():
+            candidate.similarity = dense_scores.get(candidate.chunk_id, 0.0)
             candidate.dense = dense_norm.get(candidate.chunk_id, 0.0)
             candidate.keyword = keyword_norm.get(candidate.chunk_id, 0.0)
             candidate.fused = weights.dense * candidate.dense + weights.keyword * candidate.keyword
@@ -216,4 +219,5 @@ def _merge_page(chunks: list[Chunk], candidates: list[_Candidate]) -> SearchHit:
         language=head.language,
         tags=head.tags,
         page_key=head.page_key,
+        similarity=round(max(c.similarity for c in candidates), 4),
     )

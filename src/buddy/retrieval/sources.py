@@ -46,8 +46,13 @@ class DocSource:
     base_url: str | None
     microsoft_learn: bool
 
+    single_file: bool = False
+
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
+
+    def page_key(self, relative: str) -> str:
+        return f"{self.name}/{relative}"
 
     def page_url(self, relative: str) -> str:
         """Public URL of a page: `--base-url` + path, or the Microsoft Learn rule."""
@@ -109,6 +114,8 @@ def _walk(root: Path) -> Iterator[Path]:
         relative = path.relative_to(root).parts
         if any(part.startswith(".") for part in relative) or not path.is_file():
             continue
+        if not path.resolve().is_relative_to(root):
+            continue  # a symlink out of the tree (cloned repos keep them) is not ours to read
         if path.suffix.lower() not in DOC_SUFFIXES or path.name in _META_FILES:
             continue
         if "includes" in relative[:-1]:
@@ -132,5 +139,9 @@ def resolve_source(source: str, cache: Path, base_url: str | None = None) -> Doc
     else:
         root = path.resolve()
         files = tuple(_walk(root))
-    name = git_url.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1] if git_url else root.name
-    return DocSource(root, name, files, base_url, _looks_like_microsoft_docs(root, git_url))
+    # Readable, and unique per location: two folders both called docs never share page keys.
+    origin = git_url or str(root)
+    readable = git_url.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1] if git_url else root.name
+    name = f"{readable}~{hashlib.sha256(origin.encode()).hexdigest()[:8]}"
+    microsoft = _looks_like_microsoft_docs(root, git_url)
+    return DocSource(root, name, files, base_url, microsoft, single_file=path.is_file())

@@ -100,10 +100,12 @@ class SqliteDatabase:
         connection.execute("BEGIN IMMEDIATE")
         try:
             result = work(connection)
+            connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            # A failed COMMIT (disk full, I/O error) must not leave the writer mid-transaction.
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
             raise
-        connection.execute("COMMIT")
         return result
 
     def _in_snapshot(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -112,7 +114,8 @@ class SqliteDatabase:
         try:
             return work(connection)
         finally:
-            connection.execute("COMMIT")
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
 
     def _migrate(self) -> None:
         connection = self._connection()
@@ -130,7 +133,8 @@ class SqliteDatabase:
                     connection.execute(statement)
                 connection.execute(f"PRAGMA user_version={version}")
                 log.info("sqlite_migrated", path=str(self.path), version=version)
+            connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
             raise
-        connection.execute("COMMIT")

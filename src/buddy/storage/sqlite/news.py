@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 
 from buddy.storage.records import NewsItem, Paged, PageRequest, UpsertCounts
 from buddy.storage.sqlite.codec import (
@@ -59,10 +60,17 @@ def _values(item: NewsItem) -> tuple[object, ...]:
 
 def _upsert(conn: sqlite3.Connection, items: Sequence[NewsItem]) -> UpsertCounts:
     counts = UpsertCounts()
-    for item in items:
+    for incoming in items:
+        item = incoming
+        row = conn.execute(
+            "SELECT content_hash, published, published_estimated FROM news WHERE id = ?",
+            (item.id,),
+        ).fetchone()
+        if row is not None and item.published_estimated and row["published_estimated"]:
+            # A stand-in date (fetch time) must not move, or every fetch would "update" it.
+            item = replace(item, published=from_iso(row["published"]))
         values = _values(item)
         digest = content_hash(*values)
-        row = conn.execute("SELECT content_hash FROM news WHERE id = ?", (item.id,)).fetchone()
         if row is not None and row["content_hash"] == digest:
             counts += UpsertCounts(unchanged=1)
             continue

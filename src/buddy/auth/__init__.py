@@ -1,0 +1,1 @@
+"""Access: magic keys (stored hashed) that production requires for chat."""

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+from fastapi.responses import StreamingResponse
+
+from buddy.auth.service import require_magic_key
+from buddy.chat import service
+from buddy.chat.schemas import ChatRequest
+from buddy.deps import KnowledgeDep, SettingsDep, StorageDep
+
+router = APIRouter(prefix="/api", tags=["chat"])
+
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+@router.post(
+    "/chat",
+    summary="Streamed, cited answer as JSON Lines",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+async def chat(
+    request: ChatRequest,
+    storage: StorageDep,
+    settings: SettingsDep,
+    kb: KnowledgeDep,
+    x_magic_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> StreamingResponse:
+    question = service.question_of(request)
+    await require_magic_key(storage, settings, request.magic_key or x_magic_key)
+    return StreamingResponse(
+        service.chat_stream(question, request, kb),
+        media_type="application/x-ndjson",
+        headers=STREAM_HEADERS,
+    )

@@ -1,0 +1,31 @@
+"""Chat request shapes; field names follow the seed's clients."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_MESSAGE_CHARS = 8_000
+MAX_HISTORY_TURNS = 50
+FilterText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+
+
+class HistoryTurn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS * 2)]
+
+
+class ChatFilters(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    dotnetVersion: FilterText | None = None
+    aiLibrary: FilterText | None = None
+    aiProvider: FilterText | None = None
+
+
+class ChatRequest(BaseModel):
+    message: Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS)]
+    history: Annotated[list[HistoryTurn], Field(max_length=MAX_HISTORY_TURNS)] = []
+    filters: ChatFilters = ChatFilters()
+    magic_key: Annotated[str, StringConstraints(max_length=200)] | None = None
