@@ -135,6 +135,7 @@ def test_config_hides_credentials_inside_urls(tmp_path: Path) -> None:
 
 
 def test_markup_in_arguments_is_printed_not_interpreted(tmp_path: Path) -> None:
-    result = run_buddy("ingest", "docs", "/tmp/nope[/x]", cwd=tmp_path, env={"COLUMNS": "250"})
+    missing = str(tmp_path / "nope[/x]")
+    result = run_buddy("ingest", "docs", missing, cwd=tmp_path, env={"COLUMNS": "250"})
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: /tmp/nope[/x] does not exist"
+    assert result.stderr.strip() == f"error: {missing} does not exist"
