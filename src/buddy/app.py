@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from buddy import __version__
+from buddy.chat.agent import create_llm_client, disable_sdk_trace_export
 from buddy.chat.endpoints import router as chat_router
 from buddy.config import Settings, load_settings
 from buddy.demo import load_demo_content, load_demo_knowledge
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the FastAPI app; settings are read from the environment when not given."""
     settings = settings if settings is not None else load_settings()
     setup_tracing()
+    disable_sdk_trace_export()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.storage, app.state.http = storage, http
             app.state.gallery = SampleGallery(storage.samples)
             app.state.kb = KnowledgeBase(storage, create_embedder(settings, http))
+            offline = settings.chat_provider == "offline"
+            app.state.llm = None if offline else create_llm_client(settings)
             background = await _start_background(app, settings, storage, http)
             log.info("service_started", storage=storage.name, env=settings.environment.value)
             yield
@@ -62,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await http.aclose()
+            if getattr(app.state, "llm", None) is not None:
+                await app.state.llm.close()
             await storage.close()
             log.info("service_stopped")
 

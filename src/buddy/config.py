@@ -141,6 +141,28 @@ class Settings(BaseSettings):
         default=10_485_760, ge=1024, description="Largest feed document fetched; larger is refused."
     )
 
+    llm_provider: Literal["auto", "offline", "openai", "openai-compatible"] = Field(
+        default="auto",
+        description=(
+            "`offline` (no model), `openai` (Responses API), `openai-compatible` (Chat "
+            "Completions at OPENAI_BASE_URL); `auto` is `openai` when OPENAI_API_KEY is set."
+        ),
+    )
+    chat_model: str = Field(
+        default="gpt-4.1-mini", description="Model name for the openai providers."
+    )
+    llm_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Timeout of one model request."
+    )
+    llm_max_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a failed model request (429, 5xx)."
+    )
+    llm_stall_seconds: float = Field(
+        default=30.0, gt=0, description="End the answer with an error after this long silent."
+    )
+    history_token_budget: int = Field(
+        default=6000, ge=0, description="Tokens of chat history sent to the model, newest kept."
+    )
     embedder: Literal["local", "openai"] = Field(
         default="local",
         description="`local` (offline MiniLM, 384-d) or `openai` (OpenAI-compatible /embeddings).",
@@ -190,6 +212,13 @@ class Settings(BaseSettings):
             )
             raise ValueError(msg)
         return self
+
+    @property
+    def chat_provider(self) -> str:
+        """The provider in effect once `auto` is resolved."""
+        if self.llm_provider != "auto":
+            return self.llm_provider
+        return "openai" if self.openai_api_key else "offline"
 
     @property
     def is_production(self) -> bool:

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
 from buddy.auth.service import require_magic_key
 from buddy.chat import service
+from buddy.chat.agent import AgentServices
 from buddy.chat.schemas import ChatRequest
-from buddy.deps import KnowledgeDep, SettingsDep, StorageDep
+from buddy.deps import GalleryDep, KnowledgeDep, SettingsDep, StorageDep
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
@@ -23,15 +24,22 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 )
 async def chat(
     request: ChatRequest,
+    http_request: Request,
     storage: StorageDep,
     settings: SettingsDep,
     kb: KnowledgeDep,
+    gallery: GalleryDep,
     x_magic_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> StreamingResponse:
     question = service.question_of(request)
     await require_magic_key(storage, settings, request.magic_key or x_magic_key)
     return StreamingResponse(
-        service.chat_stream(question, request, kb),
+        service.chat_stream(
+            question,
+            request,
+            settings,
+            AgentServices(storage, kb, gallery, http_request.app.state.llm),
+        ),
         media_type="application/x-ndjson",
         headers=STREAM_HEADERS,
     )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from opentelemetry import trace
 
+from buddy.chat.agent import AgentServices, agent_answer
 from buddy.chat.offline import offline_answer
 from buddy.chat.schemas import ChatFilters, ChatRequest
-from buddy.chat.stream import frame
+from buddy.chat.stream import Event, frame
+from buddy.config import Settings
 from buddy.errors import BuddyError
 from buddy.observability import span_hex, tracer
-from buddy.retrieval.search import KnowledgeBase
 from buddy.taxonomy import Facet, slug_for
 
 
@@ -36,17 +37,25 @@ def filter_tags(filters: ChatFilters) -> list[str]:
 
 
 async def chat_stream(
-    question: str, request: ChatRequest, kb: KnowledgeBase, heartbeat_seconds: float = 15.0
+    question: str,
+    request: ChatRequest,
+    settings: Settings,
+    services: AgentServices,
+    heartbeat_seconds: float = 15.0,
 ) -> AsyncIterator[bytes]:
     """The response body: JSON Lines under one root `chat` span whose id is the span_id."""
-    span = tracer().start_span("chat", attributes={"chat.provider": "offline"})
+    provider = settings.chat_provider
+    span = tracer().start_span("chat", attributes={"chat.provider": provider})
     span_id, trace_id = span_hex(span)
     try:
         tags = filter_tags(request.filters)
         span.set_attribute("chat.filters.tags", tags)
-        async for line in frame(
-            offline_answer(kb, question, tags), span_id, trace_id, heartbeat_seconds
-        ):
+        events: AsyncGenerator[Event, None] = (
+            offline_answer(services.kb, question, tags)
+            if provider == "offline"
+            else agent_answer(settings, services, request, question, tags)
+        )
+        async for line in frame(events, span_id, trace_id, heartbeat_seconds):
             yield line
     finally:
         span.set_status(trace.StatusCode.OK)

@@ -1,0 +1,235 @@
+"""The model-backed answerer: one OpenAI Agents SDK agent whose tools search our content."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+from agents import (
+    Agent,
+    ModelSettings,
+    OpenAIChatCompletionsModel,
+    OpenAIResponsesModel,
+    RunConfig,
+    Runner,
+    function_tool,
+    set_trace_processors,
+)
+from agents.exceptions import AgentsException
+from openai.types.responses import ResponseTextDeltaEvent
+
+from buddy.chat.prompts import instructions
+from buddy.chat.schemas import ChatRequest, HistoryTurn
+from buddy.chat.stream import Event, citation, content, tool_call, tool_output
+from buddy.config import Settings
+from buddy.errors import BuddyError
+from buddy.news import service as news_service
+from buddy.retrieval.search import KnowledgeBase
+from buddy.samples.gallery import SampleGallery
+from buddy.storage.base import Storage
+
+_CHARS_PER_TOKEN = 4
+_MAX_TURNS = 6
+
+
+class ModelError(BuddyError):
+    status_code = 502
+    code = "model_error"
+
+
+def disable_sdk_trace_export() -> None:
+    """Keep the SDK's spans in process: our OpenTelemetry setup decides what is exported.
+    (`set_tracing_disabled(True)` would also silence the spans instrumentation needs.)"""
+    set_trace_processors([])
+
+
+@dataclass
+class _Sources:
+    """What the tools returned, so the answer's citations can be sent as lines."""
+
+    found: dict[str, tuple[str, str]] = field(default_factory=dict)  # url -> (title, kind)
+
+    def add(self, url: str, title: str, kind: str) -> None:
+        if url:
+            self.found.setdefault(url, (title, kind))
+
+
+@dataclass(frozen=True)
+class AgentServices:
+    storage: Storage
+    kb: KnowledgeBase
+    gallery: SampleGallery
+    llm: openai.AsyncOpenAI | None = None  # one client per app, so connections are reused
+
+
+def _tools(services: AgentServices, sources: _Sources, tags: Sequence[str]) -> list[Any]:
+    @function_tool
+    async def search_knowledge_base(query: str) -> str:
+        """Search .NET AI documentation; returns titled passages with their URLs."""
+        hits = await services.kb.search(query, k=5, tags=tags)
+        if tags and not hits:
+            hits = await services.kb.search(query, k=5)
+        for hit in hits:
+            sources.add(hit.url, hit.title, "docs")
+        return (
+            "\n\n".join(
+                f"## {h.title} — {h.heading}\nURL: {h.url or h.source_path}\n{h.text[:1800]}"
+                for h in hits
+            )
+            or "No passages found."
+        )
+
+    @function_tool
+    async def search_samples(query: str) -> str:
+        """Find .NET AI sample projects; returns titles, descriptions and repository URLs."""
+        found = await services.gallery.best_matches(query, limit=5)
+        for sample in found:
+            sources.add(sample.source, sample.title, "sample")
+        return (
+            "\n".join(
+                f"- {s.title} ({s.source}): {s.description} Tags: {', '.join(s.tags)}"
+                for s in found
+            )
+            or "No samples found."
+        )
+
+    @function_tool
+    async def search_news(query: str) -> str:
+        """Find recent .NET AI news; returns dated items with links."""
+        items = await news_service.search_news(services.storage, query, limit=5)
+        for item in items:
+            sources.add(item.url, item.title, "news")
+        return (
+            "\n".join(
+                f"- {i.published.date().isoformat()} {i.title} ({i.url}): {i.summary}"
+                for i in items
+            )
+            or "No news found."
+        )
+
+    return [search_knowledge_base, search_samples, search_news]
+
+
+def history_messages(history: Sequence[HistoryTurn], budget_tokens: int) -> list[dict[str, str]]:
+    """Real user/assistant turns, oldest dropped first to fit the token budget."""
+    kept: list[dict[str, str]] = []
+    remaining = budget_tokens * _CHARS_PER_TOKEN
+    for turn in reversed(history):
+        if len(turn.content) > remaining:
+            break
+        remaining -= len(turn.content)
+        kept.insert(0, {"role": turn.role, "content": turn.content})
+    return kept
+
+
+def create_llm_client(settings: Settings) -> openai.AsyncOpenAI:
+    """The OpenAI client for the configured server; the app makes one and closes it."""
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
+    return openai.AsyncOpenAI(
+        api_key=key,
+        base_url=settings.openai_base_url or None,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+def _model(settings: Settings, client: openai.AsyncOpenAI) -> Any:
+    if settings.chat_provider == "openai":
+        return OpenAIResponsesModel(settings.chat_model, client)
+    return OpenAIChatCompletionsModel(settings.chat_model, client)
+
+
+def _model_error(exc: Exception) -> ModelError:
+    if isinstance(exc, openai.RateLimitError):
+        return ModelError("The model is busy (rate limited); try again shortly.", code="model_busy")
+    if isinstance(exc, openai.APITimeoutError):
+        return ModelError("The model took too long to answer.", code="model_timeout")
+    if isinstance(exc, openai.APIConnectionError):
+        return ModelError("The model server could not be reached.", code="model_unreachable")
+    if isinstance(exc, openai.APIStatusError):
+        return ModelError(f"The model server answered HTTP {exc.status_code}.", code="model_error")
+    return ModelError("The model returned something we could not use.", code="model_error")
+
+
+async def _with_stall_guard(events: AsyncIterator[Any], seconds: float) -> AsyncIterator[Any]:
+    iterator = events.__aiter__()
+    while True:
+        try:
+            yield await asyncio.wait_for(iterator.__anext__(), seconds)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise ModelError(
+                "The model stopped sending the answer.", code="model_stalled"
+            ) from None
+
+
+async def agent_answer(
+    settings: Settings,
+    services: AgentServices,
+    request: ChatRequest,
+    question: str,
+    tags: list[str],
+) -> AsyncGenerator[Event, None]:
+    """Run the agent and translate its stream into chat events."""
+    sources = _Sources()
+    agent = Agent(
+        name="C# AI Buddy",
+        instructions=instructions(request.filters),
+        tools=_tools(services, sources, tags),
+        model=_model(settings, services.llm or create_llm_client(settings)),
+        model_settings=ModelSettings(include_usage=True),
+    )
+    turns: list[Any] = [
+        *history_messages(request.history, settings.history_token_budget),
+        {"role": "user", "content": question},
+    ]
+    result = Runner.run_streamed(
+        agent, input=turns, max_turns=_MAX_TURNS, run_config=RunConfig(workflow_name="chat")
+    )
+    names: dict[str, str] = {}
+    answer: list[str] = []
+    try:
+        async for event in _with_stall_guard(result.stream_events(), settings.llm_stall_seconds):
+            for line in _translate(event, names, answer):
+                yield line
+    except (openai.OpenAIError, AgentsException) as exc:
+        raise _model_error(exc) from None
+    finally:
+        result.cancel()
+    usage = result.context_wrapper.usage
+    yield {
+        "type": "usage",
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+    }
+    text = "".join(answer)
+    for url, (title, kind) in sources.found.items():
+        if url in text:
+            yield citation(title, url, kind)
+
+
+def _translate(event: Any, names: dict[str, str], answer: list[str]) -> list[Event]:
+    if event.type == "raw_response_event" and isinstance(event.data, ResponseTextDeltaEvent):
+        answer.append(event.data.delta)
+        return [content(event.data.delta)]
+    if event.type != "run_item_stream_event":
+        return []
+    raw = event.item.raw_item
+    if event.name == "tool_called":
+        name = getattr(raw, "name", "tool")
+        names[getattr(raw, "call_id", "")] = name
+        try:
+            args = json.loads(getattr(raw, "arguments", "") or "{}")
+        except json.JSONDecodeError:
+            args = {"raw": str(getattr(raw, "arguments", ""))[:500]}
+        return [tool_call(name, args if isinstance(args, dict) else {"value": args})]
+    if event.name == "tool_output":
+        call_id = raw.get("call_id", "") if isinstance(raw, dict) else getattr(raw, "call_id", "")
+        output = str(event.item.output)
+        return [tool_output(names.get(call_id, "tool"), output[:2000])]
+    return []

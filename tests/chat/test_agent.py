@@ -1,0 +1,140 @@
+"""The model-backed answerer against a scripted OpenAI-compatible server, through the real app,
+the real `openai` client and the real Agents SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from buddy.app import create_app
+from buddy.config import Settings
+from buddy.retrieval.embedders.local import LocalEmbedder
+from buddy.retrieval.ingest import ingest_docs
+from buddy.retrieval.sources import resolve_source
+from buddy.storage.factory import create_storage
+from tests.fixtures.model_server import Script, model_server, text_turn, tool_turn
+from tests.fixtures.server import serve_in_thread
+from tests.retrieval.trees import write_tree
+
+AGENTS_URL = "https://learn.microsoft.com/en-us/guide/agents"
+
+
+async def _ingest(settings: Settings, root: Path) -> None:
+    storage = create_storage(settings)
+    await storage.open()
+    await ingest_docs(storage, LocalEmbedder(), resolve_source(str(root), settings.data_dir))
+    await storage.close()
+
+
+@pytest.fixture
+def chat_app(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Script]]:
+    with model_server() as (model_url, script):
+        configured = settings.model_copy(
+            update={
+                "llm_provider": "openai-compatible",
+                "openai_base_url": model_url,
+                "chat_model": "scripted",
+                "llm_max_retries": 0,
+                "llm_stall_seconds": 1.0,
+                "demo_content": False,
+            }
+        )
+        asyncio.run(_ingest(configured, write_tree(tmp_path)))
+        with serve_in_thread(create_app(configured)) as url:
+            yield url, script
+
+
+def chat(url: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    response = httpx.post(f"{url}/api/chat", json=body, timeout=60)
+    assert response.status_code == 200
+    return [json.loads(line) for line in response.text.splitlines() if line.strip()]
+
+
+def test_tool_call_runs_against_the_real_knowledge_base(chat_app: tuple[str, Script]) -> None:
+    url, script = chat_app
+    script.turns = [
+        tool_turn("search_knowledge_base", '{"query": "build an agent with a thread"}'),
+        text_turn("Wrap the chat client in an agent. ", f"See [Building agents]({AGENTS_URL})."),
+    ]
+    lines = chat(
+        url,
+        {
+            "message": "How do I build an agent?",
+            "history": [
+                {"role": "user", "content": "Hi, I use C#."},
+                {"role": "assistant", "content": "Great, ask away."},
+            ],
+            "filters": {"aiLibrary": "Agent Framework", "dotnetVersion": ".NET 9"},
+        },
+    )
+    kinds = [line["type"] for line in lines]
+    assert kinds[0] == "metadata"
+    assert kinds[-1] == "complete"
+    assert kinds.count("error") == 0
+    assert kinds.index("tool_call") < kinds.index("tool output") < kinds.index("content")
+    call = next(line for line in lines if line["type"] == "tool_call")
+    assert call["tool"] == "search_knowledge_base"
+    assert call["args"] == {"query": "build an agent with a thread"}
+    output = next(line for line in lines if line["type"] == "tool output")
+    assert "Building agents in Contoso AI" in output["content"]
+    answer = "".join(line["content"] for line in lines if line["type"] == "content")
+    assert answer == f"Wrap the chat client in an agent. See [Building agents]({AGENTS_URL})."
+    usage = next(line for line in lines if line["type"] == "usage")
+    assert (usage["input_tokens"], usage["output_tokens"]) == (84, 14)
+    citations = [line for line in lines if line["type"] == "citation"]
+    assert [(c["url"], c["source"]) for c in citations] == [(AGENTS_URL, "docs")]
+    first, second = script.requests
+    roles = [message["role"] for message in first["messages"]]
+    assert roles == ["system", "user", "assistant", "user"]
+    assert "AI library: Agent Framework" in first["messages"][0]["content"]
+    assert ".NET version: .NET 9" in first["messages"][0]["content"]
+    tool_results = [m for m in second["messages"] if m["role"] == "tool"]
+    assert "Building agents in Contoso AI" in tool_results[0]["content"]
+
+
+@pytest.mark.parametrize(("status", "code"), [(500, "model_error"), (429, "model_busy")])
+def test_model_http_errors_end_with_one_error_line(
+    chat_app: tuple[str, Script], status: int, code: str
+) -> None:
+    url, script = chat_app
+    script.turns = [status]
+    lines = chat(url, {"message": "hello"})
+    assert [line["type"] for line in lines] == ["metadata", "error"]
+    assert lines[-1]["code"] == code
+    assert "scripted failure" not in json.dumps(lines)
+
+
+def test_a_stalled_model_ends_the_answer_and_the_request(chat_app: tuple[str, Script]) -> None:
+    url, script = chat_app
+    script.turns = ["stall"]
+    started = time.monotonic()
+    lines = chat(url, {"message": "hello"})
+    assert lines[-1]["type"] == "error"
+    assert lines[-1]["code"] == "model_stalled"
+    assert time.monotonic() - started < 10
+    assert script.cancelled.wait(3), "the model request was not closed"
+
+
+def test_malformed_tool_arguments_become_a_tool_error_and_the_answer_goes_on(
+    chat_app: tuple[str, Script],
+) -> None:
+    url, script = chat_app
+    script.turns = [
+        tool_turn("search_knowledge_base", '{"query": "unterminated'),
+        text_turn("I could not search, so here is what I know."),
+    ]
+    lines = chat(url, {"message": "hello"})
+    kinds = [line["type"] for line in lines]
+    assert kinds[0] == "metadata"
+    assert kinds[-1] == "complete"
+    assert "error" not in kinds
+    output = next(line for line in lines if line["type"] == "tool output")
+    assert "error" in output["content"].lower()
+    assert len(script.requests) == 2  # the model was told and carried on
