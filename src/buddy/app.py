@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from buddy import __version__
-from buddy.chat.agent import create_llm_client, disable_sdk_trace_export
+from buddy.chat.agent import build_agent, create_llm_client, disable_sdk_trace_export
 from buddy.chat.endpoints import router as chat_router
 from buddy.config import Settings, load_settings
 from buddy.demo import load_demo_content, load_demo_knowledge
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.kb = KnowledgeBase(storage, create_embedder(settings, http))
             offline = settings.chat_provider == "offline"
             app.state.llm = None if offline else create_llm_client(settings)
+            app.state.agent = None if offline else build_agent(settings, app.state.llm)
             background = await _start_background(app, settings, storage, http)
             log.info("service_started", storage=storage.name, env=settings.environment.value)
             yield

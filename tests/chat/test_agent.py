@@ -42,7 +42,7 @@ def chat_app(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Script]]
                 "openai_base_url": model_url,
                 "chat_model": "scripted",
                 "llm_max_retries": 0,
-                "llm_stall_seconds": 1.0,
+                "llm_stall_seconds": 3.0,
                 "demo_content": False,
             }
         )
@@ -138,3 +138,19 @@ def test_malformed_tool_arguments_become_a_tool_error_and_the_answer_goes_on(
     output = next(line for line in lines if line["type"] == "tool output")
     assert "error" in output["content"].lower()
     assert len(script.requests) == 2  # the model was told and carried on
+
+
+def test_a_client_disconnect_cancels_the_model_request(chat_app: tuple[str, Script]) -> None:
+    url, script = chat_app
+    script.turns = ["stall"]
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream("POST", f"{url}/api/chat", json={"message": "hello"}) as response,
+    ):
+        lines = response.iter_lines()
+        assert json.loads(next(lines))["type"] == "metadata"
+        assert json.loads(next(lines))["type"] == "content"
+    # Leaving the block closed the connection mid-answer.
+    closed_at = time.monotonic()
+    assert script.cancelled.wait(5)
+    assert time.monotonic() - closed_at < 1.5

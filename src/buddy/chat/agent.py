@@ -15,6 +15,7 @@ from agents import (
     OpenAIChatCompletionsModel,
     OpenAIResponsesModel,
     RunConfig,
+    RunContextWrapper,
     Runner,
     function_tool,
     set_trace_processors,
@@ -23,7 +24,7 @@ from agents.exceptions import AgentsException
 from openai.types.responses import ResponseTextDeltaEvent
 
 from buddy.chat.prompts import instructions
-from buddy.chat.schemas import ChatRequest, HistoryTurn
+from buddy.chat.schemas import ChatFilters, ChatRequest, HistoryTurn
 from buddy.chat.stream import Event, citation, content, tool_call, tool_output
 from buddy.config import Settings
 from buddy.errors import BuddyError
@@ -63,55 +64,67 @@ class AgentServices:
     storage: Storage
     kb: KnowledgeBase
     gallery: SampleGallery
-    llm: openai.AsyncOpenAI | None = None  # one client per app, so connections are reused
+    agent: Agent[ChatContext] | None = None  # one per app (None when the provider is offline)
 
 
-def _tools(services: AgentServices, sources: _Sources, tags: Sequence[str]) -> list[Any]:
-    @function_tool
-    async def search_knowledge_base(query: str) -> str:
-        """Search .NET AI documentation; returns titled passages with their URLs."""
-        hits = await services.kb.search(query, k=5, tags=tags)
-        if tags and not hits:
-            hits = await services.kb.search(query, k=5)
-        for hit in hits:
-            sources.add(hit.url, hit.title, "docs")
-        return (
-            "\n\n".join(
-                f"## {h.title} — {h.heading}\nURL: {h.url or h.source_path}\n{h.text[:1800]}"
-                for h in hits
-            )
-            or "No passages found."
-        )
+@dataclass
+class ChatContext:
+    """Per-request state the shared agent's tools and instructions read."""
 
-    @function_tool
-    async def search_samples(query: str) -> str:
-        """Find .NET AI sample projects; returns titles, descriptions and repository URLs."""
-        found = await services.gallery.best_matches(query, limit=5)
-        for sample in found:
-            sources.add(sample.source, sample.title, "sample")
-        return (
-            "\n".join(
-                f"- {s.title} ({s.source}): {s.description} Tags: {', '.join(s.tags)}"
-                for s in found
-            )
-            or "No samples found."
-        )
+    services: AgentServices
+    filters: ChatFilters
+    tags: list[str]
+    sources: _Sources = field(default_factory=_Sources)
 
-    @function_tool
-    async def search_news(query: str) -> str:
-        """Find recent .NET AI news; returns dated items with links."""
-        items = await news_service.search_news(services.storage, query, limit=5)
-        for item in items:
-            sources.add(item.url, item.title, "news")
-        return (
-            "\n".join(
-                f"- {i.published.date().isoformat()} {i.title} ({i.url}): {i.summary}"
-                for i in items
-            )
-            or "No news found."
-        )
 
-    return [search_knowledge_base, search_samples, search_news]
+@function_tool
+async def search_knowledge_base(ctx: RunContextWrapper[ChatContext], query: str) -> str:
+    """Search .NET AI documentation; returns titled passages with their URLs."""
+    kb, tags = ctx.context.services.kb, ctx.context.tags
+    hits = await kb.search(query, k=5, tags=tags)
+    if tags and not hits:
+        hits = await kb.search(query, k=5)
+    for hit in hits:
+        ctx.context.sources.add(hit.url, hit.title, "docs")
+    passages = [
+        f"## {h.title} — {h.heading}\nURL: {h.url or h.source_path}\n{h.text[:1800]}" for h in hits
+    ]
+    return "\n\n".join(passages) or "No passages found."
+
+
+@function_tool
+async def search_samples(ctx: RunContextWrapper[ChatContext], query: str) -> str:
+    """Find .NET AI sample projects; returns titles, descriptions and repository URLs."""
+    found = await ctx.context.services.gallery.best_matches(query, limit=5)
+    for sample in found:
+        ctx.context.sources.add(sample.source, sample.title, "sample")
+    lines = [f"- {s.title} ({s.source}): {s.description} Tags: {', '.join(s.tags)}" for s in found]
+    return "\n".join(lines) or "No samples found."
+
+
+@function_tool
+async def search_news(ctx: RunContextWrapper[ChatContext], query: str) -> str:
+    """Find recent .NET AI news; returns dated items with links."""
+    items = await news_service.search_news(ctx.context.services.storage, query, limit=5)
+    for item in items:
+        ctx.context.sources.add(item.url, item.title, "news")
+    lines = [f"- {i.published.date().isoformat()} {i.title} ({i.url}): {i.summary}" for i in items]
+    return "\n".join(lines) or "No news found."
+
+
+def _instructions(ctx: RunContextWrapper[ChatContext], agent: Agent[ChatContext]) -> str:
+    return instructions(ctx.context.filters)
+
+
+def build_agent(settings: Settings, client: openai.AsyncOpenAI) -> Agent[ChatContext]:
+    """One agent per app: tools and model are built once, per-request state is the context."""
+    return Agent[ChatContext](
+        name="C# AI Buddy",
+        instructions=_instructions,
+        tools=[search_knowledge_base, search_samples, search_news],
+        model=_model(settings, client),
+        model_settings=ModelSettings(include_usage=True),
+    )
 
 
 def history_messages(history: Sequence[HistoryTurn], budget_tokens: int) -> list[dict[str, str]]:
@@ -176,20 +189,19 @@ async def agent_answer(
     tags: list[str],
 ) -> AsyncGenerator[Event, None]:
     """Run the agent and translate its stream into chat events."""
-    sources = _Sources()
-    agent = Agent(
-        name="C# AI Buddy",
-        instructions=instructions(request.filters),
-        tools=_tools(services, sources, tags),
-        model=_model(settings, services.llm or create_llm_client(settings)),
-        model_settings=ModelSettings(include_usage=True),
-    )
+    agent = services.agent or build_agent(settings, create_llm_client(settings))
+    context = ChatContext(services, request.filters, tags)
+    sources = context.sources
     turns: list[Any] = [
         *history_messages(request.history, settings.history_token_budget),
         {"role": "user", "content": question},
     ]
     result = Runner.run_streamed(
-        agent, input=turns, max_turns=_MAX_TURNS, run_config=RunConfig(workflow_name="chat")
+        agent,
+        input=turns,
+        context=context,
+        max_turns=_MAX_TURNS,
+        run_config=RunConfig(workflow_name="chat"),
     )
     names: dict[str, str] = {}
     answer: list[str] = []

@@ -38,7 +38,7 @@ async def chat(
             question,
             request,
             settings,
-            AgentServices(storage, kb, gallery, http_request.app.state.llm),
+            AgentServices(storage, kb, gallery, http_request.app.state.agent),
         ),
         media_type="application/x-ndjson",
         headers=STREAM_HEADERS,
