@@ -127,10 +127,11 @@ def eval_retrieval_command(
     if as_json:
         print(json.dumps(asdict(result), indent=2))
         return
+    at_k = f"recall@{result.k} {result.recall_at_k:.3f}  " if result.k not in (5, 10) else ""
     out.print(
-        f"{result.questions} questions ({result.out_of_scope} out of scope skipped): "
-        f"recall@{result.k} {result.recall_at_k:.3f}  recall@5 {result.recall_5:.3f}  "
-        f"recall@10 {result.recall_10:.3f}  MRR@10 {result.mrr_10:.3f}",
+        f"{result.questions} questions ({result.out_of_scope} out of scope skipped): {at_k}"
+        f"recall@5 {result.recall_5:.3f}  recall@10 {result.recall_10:.3f}  "
+        f"MRR@10 {result.mrr_10:.3f}",
         highlight=False,
     )
     table = Table("kind", "questions", "recall@5", "recall@10", "MRR@10")

@@ -99,3 +99,18 @@ def test_headings_keep_a_trailing_hash_and_nested_fences_stay_whole(tmp_path: Pa
     assert len(code) == 1
     assert "```csharp" in code[0].text
     assert code[0].text.endswith("````")
+
+
+def test_big_tables_are_split_by_rows_with_their_header(tmp_path: Path) -> None:
+    from buddy.retrieval.docfx import parse_markdown  # noqa: PLC0415
+
+    rows = "\n".join(f"| Connector{i} | Package.Name{i} | supported |" for i in range(300))
+    text = f"# Connectors\n\n| Name | Package | Status |\n|---|---|---|\n{rows}\n"
+    page = parse_markdown(text, tmp_path / "t.md", tmp_path, str)
+    chunks = chunk_units(page.units, ChunkingPolicy(max_chars=1500))
+    assert len(chunks) > 5
+    assert all(len(chunk.text) <= 1500 for chunk in chunks)
+    header = "| Name | Package | Status |\n|---|---|---|"
+    assert all(chunk.text.removeprefix("# Connectors\n\n").startswith(header) for chunk in chunks)
+    joined = "\n".join(chunks[i].text for i in range(len(chunks)))
+    assert all(f"Connector{i} |" in joined for i in range(300))

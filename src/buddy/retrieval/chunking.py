@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from buddy.retrieval.docfx import Unit
 
@@ -64,9 +64,32 @@ def _overlap(units: Sequence[Unit], limit: int) -> list[Unit]:
     return carried
 
 
+def split_oversized(unit: Unit, max_chars: int) -> list[Unit]:
+    """A long table or paragraph as pieces of whole lines; a table repeats its header.
+
+    Fenced code is never split: a half code block is worse than a long chunk.
+    """
+    if unit.is_code or unit.heading_level or len(unit.text) <= max_chars:
+        return [unit]
+    lines = unit.text.splitlines()
+    is_table = len(lines) > 2 and lines[0].lstrip().startswith("|") and "---" in lines[1]
+    header = lines[:2] if is_table else []
+    pieces: list[Unit] = []
+    current: list[str] = []
+    for line in lines[len(header) :]:
+        if current and len("\n".join([*header, *current, line])) > max_chars:
+            pieces.append(replace(unit, text="\n".join([*header, *current])))
+            current = []
+        current.append(line)
+    if current:
+        pieces.append(replace(unit, text="\n".join([*header, *current])))
+    return pieces
+
+
 def chunk_units(units: Sequence[Unit], policy: ChunkingPolicy | None = None) -> list[TextChunk]:
     """Group units into chunks that follow headings and zone languages."""
     policy = policy or ChunkingPolicy()
+    units = [piece for unit in units for piece in split_oversized(unit, policy.max_chars)]
     chunks: list[TextChunk] = []
     current: list[Unit] = []
 

@@ -25,7 +25,7 @@ from buddy.taxonomy import Facet, facet_tags, tags_for_text
 log = structlog.get_logger(__name__)
 
 # Bump when parsing or chunking changes, so every page is ingested again.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 _PAGES_PER_BATCH = 16
 
 
