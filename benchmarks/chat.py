@@ -89,6 +89,7 @@ def overhead(base_env: dict[str, str]) -> None:
             "BUDDY_LLM_PROVIDER": "openai-compatible",
             "OPENAI_BASE_URL": model_url,
             "BUDDY_CHAT_MODEL": "scripted",
+            "BUDDY_MCP_URL": "",
         }
         app = start_app(env, port)
         url = f"http://127.0.0.1:{port}/api/chat"

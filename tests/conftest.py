@@ -44,7 +44,8 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(data_dir: Path) -> Settings:
-    return Settings(_env_file=None, data_dir=data_dir, log_level="WARNING")
+    # No MCP by default: the default URL is on the internet, and tests stay on 127.0.0.1.
+    return Settings(_env_file=None, data_dir=data_dir, log_level="WARNING", mcp_url="")
 
 
 @pytest.fixture

@@ -14,7 +14,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from buddy import __version__
-from buddy.chat.agent import build_agent, create_llm_client, disable_sdk_trace_export
+from buddy.chat.agent import (
+    build_agent,
+    connect_mcp,
+    create_llm_client,
+    disable_sdk_trace_export,
+)
 from buddy.chat.endpoints import router as chat_router
 from buddy.config import Settings, load_settings
 from buddy.demo import load_demo_content, load_demo_knowledge
@@ -51,13 +56,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await storage.open()
         http = httpx.AsyncClient(timeout=httpx.Timeout(settings.feed_timeout_seconds))
         background: list[asyncio.Task[object]] = []
+        mcp = None
         try:
             app.state.storage, app.state.http = storage, http
             app.state.gallery = SampleGallery(storage.samples)
             app.state.kb = KnowledgeBase(storage, create_embedder(settings, http))
             offline = settings.chat_provider == "offline"
             app.state.llm = None if offline else create_llm_client(settings)
-            app.state.agent = None if offline else build_agent(settings, app.state.llm)
+            mcp, app.state.mcp_note = (None, "")
+            if not offline and settings.mcp_url:
+                mcp, app.state.mcp_note = await connect_mcp(settings.mcp_url)
+            app.state.agent = None if offline else build_agent(settings, app.state.llm, mcp)
             background = await _start_background(app, settings, storage, http)
             log.info("service_started", storage=storage.name, env=settings.environment.value)
             yield
@@ -67,6 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await http.aclose()
+            if mcp is not None:
+                with contextlib.suppress(Exception):
+                    await mcp.cleanup()  # type: ignore[no-untyped-call]
             if getattr(app.state, "llm", None) is not None:
                 await app.state.llm.close()
             await storage.close()

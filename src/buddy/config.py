@@ -163,6 +163,10 @@ class Settings(BaseSettings):
     history_token_budget: int = Field(
         default=6000, ge=0, description="Tokens of chat history sent to the model, newest kept."
     )
+    mcp_url: str = Field(
+        default="https://learn.microsoft.com/api/mcp",
+        description="Microsoft Learn MCP server (streamable HTTP) for the agent; empty disables.",
+    )
     embedder: Literal["local", "openai"] = Field(
         default="local",
         description="`local` (offline MiniLM, 384-d) or `openai` (OpenAI-compatible /embeddings).",

@@ -19,8 +19,9 @@ from buddy.retrieval.embedders.local import LocalEmbedder
 from buddy.retrieval.ingest import ingest_docs
 from buddy.retrieval.sources import resolve_source
 from buddy.storage.factory import create_storage
+from tests.fixtures.mcp_server import LEARN_URL, mcp_server
 from tests.fixtures.model_server import Script, model_server, text_turn, tool_turn
-from tests.fixtures.server import serve_in_thread
+from tests.fixtures.server import free_port, serve_in_thread
 from tests.retrieval.trees import write_tree
 
 AGENTS_URL = "https://learn.microsoft.com/en-us/guide/agents"
@@ -154,3 +155,62 @@ def test_a_client_disconnect_cancels_the_model_request(chat_app: tuple[str, Scri
     closed_at = time.monotonic()
     assert script.cancelled.wait(5)
     assert time.monotonic() - closed_at < 1.5
+
+
+@pytest.fixture
+def mcp_chat_app(settings: Settings) -> Iterator[tuple[str, Script, list[str]]]:
+    with model_server() as (model_url, script), mcp_server() as (mcp_url, calls):
+        configured = settings.model_copy(
+            update={
+                "llm_provider": "openai-compatible",
+                "openai_base_url": model_url,
+                "chat_model": "scripted",
+                "llm_max_retries": 0,
+                "demo_content": False,
+                "mcp_url": mcp_url,
+            }
+        )
+        with serve_in_thread(create_app(configured)) as url:
+            yield url, script, calls
+
+
+def test_the_agent_lists_and_calls_mcp_tools(
+    mcp_chat_app: tuple[str, Script, list[str]],
+) -> None:
+    url, script, calls = mcp_chat_app
+    script.turns = [
+        tool_turn("microsoft_docs_search", '{"query": "chat app"}'),
+        text_turn(f"Follow [the quickstart]({LEARN_URL})."),
+    ]
+    lines = chat(url, {"message": "How do I build a chat app?"})
+    assert calls == ["chat app"]
+    offered = {tool["function"]["name"] for tool in script.requests[0]["tools"]}
+    assert {"microsoft_docs_search", "search_knowledge_base"} <= offered
+    output = next(line for line in lines if line["type"] == "tool output")
+    assert output["tool"] == "microsoft_docs_search"
+    assert "Build a chat app with IChatClient" in output["content"]
+    assert lines[-1]["type"] == "complete"
+
+
+def test_an_unreachable_mcp_server_is_said_and_the_answer_completes(
+    settings: Settings,
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/mcp"
+    with model_server() as (model_url, script):
+        configured = settings.model_copy(
+            update={
+                "llm_provider": "openai-compatible",
+                "openai_base_url": model_url,
+                "chat_model": "scripted",
+                "demo_content": False,
+                "mcp_url": closed,
+            }
+        )
+        with serve_in_thread(create_app(configured)) as url:
+            script.turns = [text_turn("Answer without Learn.")]
+            lines = chat(url, {"message": "hello"})
+    kinds = [line["type"] for line in lines]
+    assert kinds[-1] == "complete"
+    note = next(line for line in lines if line["type"] == "tool output")
+    assert "unreachable" in note["content"]
+    assert "error" not in kinds

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import openai
+import structlog
 from agents import (
     Agent,
     ModelSettings,
@@ -17,10 +19,12 @@ from agents import (
     RunConfig,
     RunContextWrapper,
     Runner,
+    WebSearchTool,
     function_tool,
     set_trace_processors,
 )
 from agents.exceptions import AgentsException
+from agents.mcp import MCPServerStreamableHttp
 from openai.types.responses import ResponseTextDeltaEvent
 
 from buddy.chat.prompts import instructions
@@ -33,6 +37,7 @@ from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
 
+log = structlog.get_logger(__name__)
 _CHARS_PER_TOKEN = 4
 _MAX_TURNS = 6
 
@@ -65,6 +70,33 @@ class AgentServices:
     kb: KnowledgeBase
     gallery: SampleGallery
     agent: Agent[ChatContext] | None = None  # one per app (None when the provider is offline)
+    mcp_note: str = ""  # why the MCP tools are missing, told to the user in a tool output
+
+
+async def connect_mcp(
+    url: str, wait_seconds: float = 8.0
+) -> tuple[MCPServerStreamableHttp | None, str]:
+    """Connect to the MCP server once, in the app's lifespan task (its transport lives there).
+
+    Returns the server, or None and a sentence for the stream when it cannot be reached.
+    """
+    server = MCPServerStreamableHttp(
+        params={"url": url, "timeout": wait_seconds},
+        name="microsoft_learn",
+        cache_tools_list=True,
+        client_session_timeout_seconds=30,
+    )
+    try:
+        # The SDK leaves these two untyped.
+        await asyncio.wait_for(server.connect(), wait_seconds)  # type: ignore[no-untyped-call]
+        await asyncio.wait_for(server.list_tools(), wait_seconds)
+    except Exception as exc:
+        log.warning("mcp_unreachable", url=url, error_type=type(exc).__name__)
+        with contextlib.suppress(Exception):
+            await server.cleanup()  # type: ignore[no-untyped-call]
+        return None, "Microsoft Learn (MCP) is unreachable, so this answer does not use it."
+    log.info("mcp_connected", url=url)
+    return server, ""
 
 
 @dataclass
@@ -116,12 +148,18 @@ def _instructions(ctx: RunContextWrapper[ChatContext], agent: Agent[ChatContext]
     return instructions(ctx.context.filters)
 
 
-def build_agent(settings: Settings, client: openai.AsyncOpenAI) -> Agent[ChatContext]:
+def build_agent(
+    settings: Settings, client: openai.AsyncOpenAI, mcp: MCPServerStreamableHttp | None = None
+) -> Agent[ChatContext]:
     """One agent per app: tools and model are built once, per-request state is the context."""
+    tools: list[Any] = [search_knowledge_base, search_samples, search_news]
+    if settings.chat_provider == "openai":
+        tools.append(WebSearchTool())  # hosted search exists only on the Responses API
     return Agent[ChatContext](
         name="C# AI Buddy",
         instructions=_instructions,
-        tools=[search_knowledge_base, search_samples, search_news],
+        tools=tools,
+        mcp_servers=[mcp] if mcp is not None else [],
         model=_model(settings, client),
         model_settings=ModelSettings(include_usage=True),
     )
@@ -205,6 +243,8 @@ async def agent_answer(
     )
     names: dict[str, str] = {}
     answer: list[str] = []
+    if services.mcp_note:
+        yield tool_output("microsoft_learn", services.mcp_note)
     try:
         async for event in _with_stall_guard(result.stream_events(), settings.llm_stall_seconds):
             for line in _translate(event, names, answer):
