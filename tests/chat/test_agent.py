@@ -20,7 +20,13 @@ from buddy.retrieval.ingest import ingest_docs
 from buddy.retrieval.sources import resolve_source
 from buddy.storage.factory import create_storage
 from tests.fixtures.mcp_server import LEARN_URL, mcp_server
-from tests.fixtures.model_server import Script, model_server, text_turn, tool_turn
+from tests.fixtures.model_server import (
+    Script,
+    model_server,
+    responses_turn,
+    text_turn,
+    tool_turn,
+)
 from tests.fixtures.server import free_port, serve_in_thread
 from tests.retrieval.trees import write_tree
 
@@ -214,3 +220,28 @@ def test_an_unreachable_mcp_server_is_said_and_the_answer_completes(
     note = next(line for line in lines if line["type"] == "tool output")
     assert "unreachable" in note["content"]
     assert "error" not in kinds
+
+
+def test_the_openai_provider_speaks_the_responses_api(settings: Settings) -> None:
+    with model_server() as (model_url, script):
+        configured = settings.model_copy(
+            update={
+                "llm_provider": "openai",
+                "openai_base_url": model_url,
+                "chat_model": "scripted",
+                "llm_max_retries": 0,
+                "demo_content": False,
+            }
+        )
+        with serve_in_thread(create_app(configured)) as url:
+            script.turns = [responses_turn("Use ", "IChatClient.")]
+            lines = chat(url, {"message": "hello", "history": [{"role": "user", "content": "hi"}]})
+    answer = "".join(line["content"] for line in lines if line["type"] == "content")
+    assert answer == "Use IChatClient."
+    usage = next(line for line in lines if line["type"] == "usage")
+    assert (usage["input_tokens"], usage["output_tokens"]) == (30, 5)
+    assert lines[-1]["type"] == "complete"
+    request = script.requests[0]
+    assert [item.get("role") for item in request["input"]] == ["user", "user"]
+    assert "C# AI Buddy" in request["instructions"]
+    assert {"type": "web_search"} in [{"type": tool["type"]} for tool in request["tools"]]
