@@ -51,6 +51,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface (default BUDDY_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default PORT, 8000).")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (one per core is typical).")
+    ] = 1,
 ) -> None:
     """Start the web service and its page."""
     import uvicorn  # noqa: PLC0415 - only `serve` needs the server
@@ -65,6 +68,7 @@ def serve(
         host=bind_host,
         port=bind_port,
         reload=reload,
+        workers=None if reload else workers,
         log_config=None,
         proxy_headers=True,
     )
