@@ -40,19 +40,22 @@ async def _ingest(settings: Settings, root: Path) -> None:
     await storage.close()
 
 
+def with_model(settings: Settings, model_url: str, **extra: object) -> Settings:
+    """Settings that send chat to the scripted model server."""
+    update: dict[str, object] = {
+        "llm_provider": "openai-compatible",
+        "openai_base_url": model_url,
+        "chat_model": "scripted",
+        "llm_max_retries": 0,
+        "demo_content": False,
+    }
+    return settings.model_copy(update=update | extra)
+
+
 @pytest.fixture
 def chat_app(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Script]]:
     with model_server() as (model_url, script):
-        configured = settings.model_copy(
-            update={
-                "llm_provider": "openai-compatible",
-                "openai_base_url": model_url,
-                "chat_model": "scripted",
-                "llm_max_retries": 0,
-                "llm_stall_seconds": 3.0,
-                "demo_content": False,
-            }
-        )
+        configured = with_model(settings, model_url, llm_stall_seconds=3.0)
         asyncio.run(_ingest(configured, write_tree(tmp_path)))
         with serve_in_thread(create_app(configured)) as url:
             yield url, script
@@ -166,16 +169,7 @@ def test_a_client_disconnect_cancels_the_model_request(chat_app: tuple[str, Scri
 @pytest.fixture
 def mcp_chat_app(settings: Settings) -> Iterator[tuple[str, Script, list[str]]]:
     with model_server() as (model_url, script), mcp_server() as (mcp_url, calls):
-        configured = settings.model_copy(
-            update={
-                "llm_provider": "openai-compatible",
-                "openai_base_url": model_url,
-                "chat_model": "scripted",
-                "llm_max_retries": 0,
-                "demo_content": False,
-                "mcp_url": mcp_url,
-            }
-        )
+        configured = with_model(settings, model_url, mcp_url=mcp_url)
         with serve_in_thread(create_app(configured)) as url:
             yield url, script, calls
 
@@ -203,15 +197,7 @@ def test_an_unreachable_mcp_server_is_said_and_the_answer_completes(
 ) -> None:
     closed = f"http://127.0.0.1:{free_port()}/mcp"
     with model_server() as (model_url, script):
-        configured = settings.model_copy(
-            update={
-                "llm_provider": "openai-compatible",
-                "openai_base_url": model_url,
-                "chat_model": "scripted",
-                "demo_content": False,
-                "mcp_url": closed,
-            }
-        )
+        configured = with_model(settings, model_url, mcp_url=closed)
         with serve_in_thread(create_app(configured)) as url:
             script.turns = [text_turn("Answer without Learn.")]
             lines = chat(url, {"message": "hello"})
@@ -224,15 +210,7 @@ def test_an_unreachable_mcp_server_is_said_and_the_answer_completes(
 
 def test_the_openai_provider_speaks_the_responses_api(settings: Settings) -> None:
     with model_server() as (model_url, script):
-        configured = settings.model_copy(
-            update={
-                "llm_provider": "openai",
-                "openai_base_url": model_url,
-                "chat_model": "scripted",
-                "llm_max_retries": 0,
-                "demo_content": False,
-            }
-        )
+        configured = with_model(settings, model_url, llm_provider="openai")
         with serve_in_thread(create_app(configured)) as url:
             script.turns = [responses_turn("Use ", "IChatClient.")]
             lines = chat(url, {"message": "hello", "history": [{"role": "user", "content": "hi"}]})

@@ -9,11 +9,13 @@ import numpy as np
 
 from buddy.storage.records import Chunk, DocPage, IndexInfo, ScoredChunk, VectorTable
 from buddy.storage.sqlite.codec import (
+    bump_version,
     dump_list,
     from_iso_or_none,
     fts_query,
     load_tuple,
     pack_vector,
+    read_version,
     to_iso_or_none,
     unpack_vector,
 )
@@ -42,15 +44,6 @@ def _chunk(row: sqlite3.Row) -> Chunk:
         updated=from_iso_or_none(row["updated"]),
         vector=unpack_vector(row["vector"]),
         text_hash=row["text_hash"],
-    )
-
-
-def _bump_version(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "INSERT INTO state (key, value, updated_at) VALUES (?, '1', datetime('now')) "
-        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1, "
-        "updated_at = excluded.updated_at",
-        (_VERSION_KEY,),
     )
 
 
@@ -111,7 +104,7 @@ class SqliteChunkStore:
                     for chunk in chunks
                 ],
             )
-            _bump_version(conn)
+            bump_version(conn, _VERSION_KEY)
 
         await self._db.write(work)
 
@@ -122,7 +115,7 @@ class SqliteChunkStore:
                 conn.execute("DELETE FROM chunks WHERE page_key = ?", (key,))
                 removed += conn.execute("DELETE FROM pages WHERE key = ?", (key,)).rowcount
             if removed:
-                _bump_version(conn)
+                bump_version(conn, _VERSION_KEY)
             return removed
 
         return await self._db.write(work)
@@ -184,11 +177,7 @@ class SqliteChunkStore:
         return await self._db.read(work)
 
     async def chunks_version(self) -> int:
-        def work(conn: sqlite3.Connection) -> int:
-            row = conn.execute("SELECT value FROM state WHERE key = ?", (_VERSION_KEY,)).fetchone()
-            return 0 if row is None else int(row["value"])
-
-        return await self._db.read(work)
+        return await self._db.read(lambda conn: read_version(conn, _VERSION_KEY))
 
     async def keyword_search(
         self, query: str, limit: int, tags: Sequence[str] = (), languages: Sequence[str] = ()

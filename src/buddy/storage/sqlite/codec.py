@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sqlite3
 from array import array
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -77,3 +78,18 @@ def unpack_vector(blob: bytes) -> tuple[float, ...]:
     values = array("f")
     values.frombytes(blob)
     return tuple(values)
+
+
+def bump_version(conn: sqlite3.Connection, key: str) -> None:
+    """Advance a change counter in the state table, inside the caller's transaction."""
+    conn.execute(
+        "INSERT INTO state (key, value, updated_at) VALUES (?, '1', datetime('now')) "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1, "
+        "updated_at = excluded.updated_at",
+        (key,),
+    )
+
+
+def read_version(conn: sqlite3.Connection, key: str) -> int:
+    row = conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+    return 0 if row is None else int(row[0])

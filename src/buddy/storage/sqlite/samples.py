@@ -6,7 +6,13 @@ import sqlite3
 from collections.abc import Sequence
 
 from buddy.storage.records import Sample, UpsertCounts
-from buddy.storage.sqlite.codec import content_hash, dump_list, load_tuple
+from buddy.storage.sqlite.codec import (
+    bump_version,
+    content_hash,
+    dump_list,
+    load_tuple,
+    read_version,
+)
 from buddy.storage.sqlite.database import SqliteDatabase
 
 _COLUMNS = "id, title, description, preview, author, author_url, source, tags"
@@ -54,17 +60,8 @@ def _upsert(conn: sqlite3.Connection, samples: Sequence[Sample]) -> UpsertCounts
         )
         counts += UpsertCounts(new=1) if row is None else UpsertCounts(updated=1)
     if counts.new or counts.updated:
-        _bump_version(conn)
+        bump_version(conn, _VERSION_KEY)
     return counts
-
-
-def _bump_version(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "INSERT INTO state (key, value, updated_at) VALUES (?, '1', datetime('now')) "
-        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1, "
-        "updated_at = excluded.updated_at",
-        (_VERSION_KEY,),
-    )
 
 
 class SqliteSampleStore:
@@ -81,7 +78,7 @@ class SqliteSampleStore:
             gone = [sample_id for sample_id in ids if sample_id not in keep]
             conn.executemany("DELETE FROM samples WHERE id = ?", [(item,) for item in gone])
             if gone:
-                _bump_version(conn)
+                bump_version(conn, _VERSION_KEY)
             return len(gone)
 
         return await self._db.write(work)
@@ -103,8 +100,4 @@ class SqliteSampleStore:
         return await self._db.read(work)
 
     async def samples_version(self) -> int:
-        def work(conn: sqlite3.Connection) -> int:
-            row = conn.execute("SELECT value FROM state WHERE key = ?", (_VERSION_KEY,)).fetchone()
-            return 0 if row is None else int(row["value"])
-
-        return await self._db.read(work)
+        return await self._db.read(lambda conn: read_version(conn, _VERSION_KEY))
