@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from buddy.config import Settings
-from buddy.errors import BuddyError
+from buddy.errors import BuddyError, InvalidInputError
 from buddy.storage.base import Storage
+from buddy.storage.records import MagicKey
 
 
 class MissingKeyError(BuddyError):
@@ -45,3 +49,44 @@ async def require_magic_key(storage: Storage, settings: Settings, key: str | Non
         # One message for unknown, disabled and expired keys, so keys cannot be probed.
         raise InvalidKeyError("This access key is not valid.")
     await storage.keys.touch_key(record.id, now)
+
+
+@dataclass(frozen=True)
+class NewKey:
+    record: MagicKey
+    key: str  # shown once, never stored
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30d`, `12h`, `90m` or `2w` as a timedelta."""
+    match = re.fullmatch(r"\s*(\d{1,5})\s*([mhdw])\s*", text.lower())
+    if not match:
+        raise InvalidInputError(f"'{text}' is not a duration such as 30d, 12h, 90m or 2w")
+    amount, unit = int(match.group(1)), match.group(2)
+    minutes = {"m": 1, "h": 60, "d": 1440, "w": 10080}[unit] * amount
+    return timedelta(minutes=minutes)
+
+
+async def create_key(
+    storage: Storage,
+    settings: Settings,
+    label: str,
+    expires_in: timedelta | None = None,
+    requests_per_minute: int | None = None,
+) -> NewKey:
+    """Make a random key, store only its hash, and return the key this once."""
+    pepper = settings.key_pepper.get_secret_value() if settings.key_pepper else ""
+    if not pepper:
+        raise InvalidInputError("Set BUDDY_KEY_PEPPER first: keys are stored as peppered hashes.")
+    key = "bk_" + secrets.token_urlsafe(24)
+    now = datetime.now(UTC)
+    record = MagicKey(
+        id=secrets.token_hex(4),
+        key_hash=hash_key(key, pepper),
+        label=label,
+        created_at=now,
+        expires_at=now + expires_in if expires_in else None,
+        requests_per_minute=requests_per_minute,
+    )
+    await storage.keys.add_key(record)
+    return NewKey(record, key)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import cast
 
 from buddy.config import Settings
@@ -31,3 +33,14 @@ def create_storage(settings: Settings) -> Storage:
         raise ServiceUnavailableError(msg, code="storage_backend_missing")
     module = importlib.import_module(module_path)
     return cast(Storage, module.create_storage(settings))
+
+
+@asynccontextmanager
+async def opened_storage(settings: Settings) -> AsyncIterator[Storage]:
+    """The configured store, open for the duration of a command."""
+    storage = create_storage(settings)
+    await storage.open()
+    try:
+        yield storage
+    finally:
+        await storage.close()
