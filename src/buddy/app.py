@@ -24,6 +24,7 @@ from buddy.chat.endpoints import router as chat_router
 from buddy.config import Settings, load_settings
 from buddy.demo import load_demo_content, load_demo_knowledge
 from buddy.errors import install_error_handlers
+from buddy.feedback.endpoints import router as feedback_router
 from buddy.health.endpoints import router as health_router
 from buddy.middleware import BodySizeLimit
 from buddy.news.endpoints import router as news_router
@@ -35,6 +36,7 @@ from buddy.samples.endpoints import router as samples_router
 from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
 from buddy.storage.factory import create_storage
+from buddy.telemetry.endpoints import router as telemetry_router
 
 log = structlog.get_logger(__name__)
 
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(health_router)
     app.include_router(chat_router)
+    app.include_router(feedback_router)
+    app.include_router(telemetry_router)
     app.include_router(news_router)
     app.include_router(samples_router)
     return app

@@ -1,0 +1,1 @@
+"""Feedback on answers, tied to the answer's trace span; stored before anything else."""

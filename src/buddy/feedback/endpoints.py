@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from buddy.deps import StorageDep
+from buddy.feedback import service
+from buddy.feedback.schemas import FeedbackRequest, FeedbackResponse
+
+router = APIRouter(prefix="/api", tags=["feedback"])
+
+
+@router.post("/feedback", summary="Thumbs up or down on an answer (by its span_id)")
+async def feedback(request: FeedbackRequest, storage: StorageDep) -> FeedbackResponse:
+    return await service.record_feedback(storage, request)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, StringConstraints
+
+MAX_COMMENT_CHARS = 2_000
+
+
+class FeedbackRequest(BaseModel):
+    span_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+    feedback_type: Literal["thumbs_up", "thumbs_down"]
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)] | None = None
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+    status: Literal["stored", "forwarded", "queued"]

@@ -1,0 +1,1 @@
+"""Consented UI events: an allow-list, bounded sizes, nothing stored without consent."""

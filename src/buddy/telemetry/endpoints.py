@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from buddy.deps import StorageDep
+from buddy.telemetry import service
+from buddy.telemetry.schemas import TelemetryEventIn, TelemetryResponse
+
+router = APIRouter(prefix="/api", tags=["telemetry"])
+
+
+@router.post("/telemetry", summary="A consented UI event (dropped without consent)")
+async def telemetry(event: TelemetryEventIn, storage: StorageDep) -> TelemetryResponse:
+    return await service.record_event(storage, event)
