@@ -48,7 +48,7 @@ def test_config_masks_secrets(tmp_path: Path) -> None:
     result = run_buddy(
         "config",
         cwd=tmp_path,
-        env={"OPENAI_API_KEY": "sk-abcdefghijklmnopqrstuvwxyz", "COLUMNS": "200"},
+        env={"OPENAI_API_KEY": "sk-fake-abcdefghijklmnopqrstuvwxyz", "COLUMNS": "200"},
     )
     assert result.returncode == 0
     assert "OPENAI_API_KEY" in result.stdout
