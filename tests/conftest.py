@@ -7,7 +7,7 @@ import pytest
 
 from buddy.config import Settings
 from buddy.storage.base import Storage
-from buddy.storage.factory import create_storage
+from buddy.storage.factory import opened_storage
 from tests.fixtures.feed_server import FeedServerState, feed_server
 
 # Variables a developer's shell might carry that would change what the tests see.
@@ -61,12 +61,8 @@ def base_url(settings: Settings) -> Iterator[str]:
 @pytest.fixture
 async def store(settings: Settings) -> AsyncIterator[Storage]:
     """An open embedded store in a temporary data dir."""
-    storage = create_storage(settings)
-    await storage.open()
-    try:
+    async with opened_storage(settings) as storage:
         yield storage
-    finally:
-        await storage.close()
 
 
 @pytest.fixture

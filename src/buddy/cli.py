@@ -79,18 +79,14 @@ def serve(
 @db_app.command("init")
 def db_init() -> None:
     """Create the store and bring its schema up to date (safe to run again)."""
-    from buddy.storage.factory import create_storage  # noqa: PLC0415 - keeps --help fast
+    from buddy.storage.factory import opened_storage  # noqa: PLC0415 - keeps --help fast
 
     settings = settings_for_command()
 
     async def work() -> str:
-        storage = create_storage(settings)
-        await storage.open()
-        try:
+        async with opened_storage(settings) as storage:
             await storage.ping()
-        finally:
-            await storage.close()
-        return storage.name
+            return storage.name
 
     name = run_async(work)
     where = settings.sqlite_path if name == "sqlite" else settings.database_name

@@ -15,18 +15,11 @@ from buddy.logs import redact_text
 from buddy.news.ingest import FeedReport, ingest_feeds
 from buddy.samples.catalog import load_catalog
 from buddy.samples.service import import_samples
-from buddy.storage.base import Storage
-from buddy.storage.factory import create_storage
+from buddy.storage.factory import opened_storage
 from buddy.storage.records import UpsertCounts
 
 ingest_app = typer.Typer(help="Bring content into the store.", no_args_is_help=True)
 samples_app = typer.Typer(help="The samples gallery.", no_args_is_help=True)
-
-
-async def _open_storage() -> Storage:
-    storage = create_storage(settings_for_command())
-    await storage.open()
-    return storage
 
 
 def _report_line(report: FeedReport) -> str:
@@ -56,29 +49,26 @@ def ingest_feed_command(
         raise typer.Exit(2)
 
     async def work() -> list[FeedReport]:
-        storage = await _open_storage()
         timeout = httpx.Timeout(settings.feed_timeout_seconds)
-        try:
-            async with httpx.AsyncClient(timeout=timeout) as client:
-                with Progress(
-                    TextColumn("[bold]feeds"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(),
-                    console=err,
-                    transient=True,
-                ) as progress:
-                    task = progress.add_task("feeds", total=len(targets))
+        async with (
+            opened_storage(settings) as storage,
+            httpx.AsyncClient(timeout=timeout) as client,
+        ):
+            with Progress(
+                TextColumn("[bold]feeds"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as progress:
+                task = progress.add_task("feeds", total=len(targets))
 
-                    def done(report: FeedReport) -> None:
-                        progress.console.print(_report_line(report), highlight=False)
-                        progress.advance(task)
+                def done(report: FeedReport) -> None:
+                    progress.console.print(_report_line(report), highlight=False)
+                    progress.advance(task)
 
-                    return await ingest_feeds(
-                        storage, client, targets, settings.feed_max_bytes, done
-                    )
-        finally:
-            await storage.close()
+                return await ingest_feeds(storage, client, targets, settings.feed_max_bytes, done)
 
     reports = run_async(work)
     total = sum((r.counts for r in reports), UpsertCounts())
@@ -103,11 +93,8 @@ def import_samples_command(
 
     async def work() -> tuple[UpsertCounts, int]:
         samples = load_catalog(catalog)
-        storage = await _open_storage()
-        try:
+        async with opened_storage(settings_for_command()) as storage:
             report = await import_samples(storage, samples, prune)
-        finally:
-            await storage.close()
         return report.counts, report.removed
 
     counts, removed = run_async(work)
