@@ -84,3 +84,17 @@ async def test_closing_the_stream_cancels_the_answerer() -> None:
         await reader
     await stream.aclose()
     await asyncio.wait_for(cancelled.wait(), 1)
+
+
+def test_history_keeps_the_newest_turns_within_the_budget() -> None:
+    from buddy.chat.agent import history_messages  # noqa: PLC0415
+    from buddy.chat.schemas import HistoryTurn  # noqa: PLC0415
+
+    turns = [
+        HistoryTurn(role="user" if n % 2 == 0 else "assistant", content=f"turn {n} " + "x" * 392)
+        for n in range(10)
+    ]
+    kept = history_messages(turns, budget_tokens=300)  # about 1,200 characters: three turns
+    assert [message["content"][:6] for message in kept] == ["turn 7", "turn 8", "turn 9"]
+    assert [message["role"] for message in kept] == ["assistant", "user", "assistant"]
+    assert history_messages(turns, budget_tokens=0) == []

@@ -155,3 +155,25 @@ def test_plain_guids_are_unique_per_feed() -> None:
     assert news_id("1", "", "https://a.example/rss") != news_id("1", "", "https://b.example/rss")
     same = news_id("https://x.example/p/1", "", "https://a.example/rss")
     assert same == news_id("https://x.example/p/1", "", "https://b.example/rss")
+
+
+async def test_the_refresher_ingests_and_survives_a_broken_feed(
+    store: Storage, feeds: tuple[str, FeedServerState]
+) -> None:
+    import asyncio  # noqa: PLC0415
+
+    from buddy.news.ingest import refresh_forever  # noqa: PLC0415
+
+    url, state = feeds
+    targets = [f"{url}/broken.xml", f"{url}/changing.xml"]
+    async with httpx.AsyncClient() as client:
+        task = asyncio.create_task(refresh_forever(store, client, targets, 0, LIMIT))
+        for _ in range(200):
+            if sum(path == "/changing.xml" for path, _ in state.requests) >= 2:
+                break
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert sum(path == "/changing.xml" for path, _ in state.requests) >= 2
+    assert await store.news.count_news() == 2
