@@ -43,7 +43,7 @@ class ChunkStore(Protocol):
         ...
 
     async def page_chunks(self, page_key: str) -> list[Chunk]:
-        """All chunks of a page in reading order."""
+        """All chunks of a page in reading order, without vectors (see vector_table)."""
         ...
 
     async def vector_table(self, dimension: int) -> VectorTable:
@@ -63,7 +63,8 @@ class ChunkStore(Protocol):
     ) -> list[ScoredChunk]:
         """Full-text search with every tag required and, when given, one of the languages.
 
-        The query is literal text, never search syntax; higher scores are better.
+        The query is literal text, never search syntax; higher scores are better. Chunks come
+        without vectors (see vector_table).
         """
         ...
 
