@@ -10,26 +10,24 @@ from typing import Any
 
 import httpx
 import structlog
+from agents.mcp import MCPServerStreamableHttp
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from buddy import __version__
-from buddy.chat.agent import (
-    build_agent,
-    connect_mcp,
-    create_llm_client,
-    disable_sdk_trace_export,
-)
+from buddy.chat.agent import build_agent, connect_mcp, create_llm_client
 from buddy.chat.endpoints import router as chat_router
 from buddy.config import Settings, load_settings
 from buddy.demo import load_demo_content, load_demo_knowledge
 from buddy.errors import install_error_handlers
 from buddy.feedback.endpoints import router as feedback_router
+from buddy.feedback.outbox import FeedbackOutbox
+from buddy.feedback.targets import configured_targets
 from buddy.health.endpoints import router as health_router
 from buddy.middleware import BodySizeLimit
 from buddy.news.endpoints import router as news_router
 from buddy.news.ingest import refresh_forever
-from buddy.observability import setup_tracing
+from buddy.observability import exporting, instrument_app, setup_tracing
 from buddy.retrieval.embedders.factory import create_embedder
 from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.endpoints import router as samples_router
@@ -50,7 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the FastAPI app; settings are read from the environment when not given."""
     settings = settings if settings is not None else load_settings()
     setup_tracing()
-    disable_sdk_trace_export()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,18 +56,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         http = httpx.AsyncClient(timeout=httpx.Timeout(settings.feed_timeout_seconds))
         background: list[asyncio.Task[object]] = []
         mcp = None
+        traces = contextlib.ExitStack()
         try:
+            trace_targets = traces.enter_context(exporting(settings))
             app.state.storage, app.state.http = storage, http
+            app.state.outbox = FeedbackOutbox(
+                storage, configured_targets(settings, http), settings.feedback_forward_attempts
+            )
             app.state.gallery = SampleGallery(storage.samples)
             app.state.kb = KnowledgeBase(storage, create_embedder(settings, http))
-            offline = settings.chat_provider == "offline"
-            app.state.llm = None if offline else create_llm_client(settings)
-            mcp, app.state.mcp_note = (None, "")
-            if not offline and settings.mcp_url:
-                mcp, app.state.mcp_note = await connect_mcp(settings.mcp_url)
-            app.state.agent = None if offline else build_agent(settings, app.state.llm, mcp)
+            mcp = await _open_chat(app, settings)
             background = await _start_background(app, settings, storage, http)
-            log.info("service_started", storage=storage.name, env=settings.environment.value)
+            log.info(
+                "service_started",
+                storage=storage.name,
+                env=settings.environment.value,
+                traces=",".join(trace_targets) or "none",
+            )
             yield
         finally:
             for task in background:
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await mcp.cleanup()  # type: ignore[no-untyped-call]
             if getattr(app.state, "llm", None) is not None:
                 await app.state.llm.close()
+            traces.close()  # flush queued spans before the process may exit
             await storage.close()
             log.info("service_stopped")
 
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    instrument_app(app)
     # Added first, so CORS wraps it and a 413 still carries CORS headers.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(
@@ -113,6 +117,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+async def _open_chat(app: FastAPI, settings: Settings) -> MCPServerStreamableHttp | None:
+    """The model client, the MCP connection and the agent; none of them when offline."""
+    offline = settings.chat_provider == "offline"
+    app.state.llm = None if offline else create_llm_client(settings)
+    mcp, app.state.mcp_note = (None, "")
+    if not offline and settings.mcp_url:
+        mcp, app.state.mcp_note = await connect_mcp(settings.mcp_url)
+    app.state.agent = None if offline else build_agent(settings, app.state.llm, mcp)
+    return mcp
+
+
 async def _start_background(
     app: FastAPI, settings: Settings, storage: Storage, http: httpx.AsyncClient
 ) -> list[asyncio.Task[object]]:
@@ -123,6 +138,8 @@ async def _start_background(
         # Embedding the demo articles takes seconds; serve meanwhile.
         cache = settings.data_dir / "cache"
         jobs.append(_logged(load_demo_knowledge(storage, app.state.kb.embedder, cache), "demo"))
+    if app.state.outbox.enabled:
+        jobs.append(_logged(app.state.outbox.run_forever(), "feedback_outbox"))
     if settings.feeds and settings.feed_refresh_minutes:
         refresher = refresh_forever(
             storage, http, settings.feeds, settings.feed_refresh_minutes, settings.feed_max_bytes

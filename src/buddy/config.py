@@ -71,6 +71,21 @@ class Settings(BaseSettings):
         validation_alias=_seed("ARIZE_PROJECT_NAME"),
         description="Arize project the traces go to.",
     )
+    phoenix_collector_endpoint: str | None = Field(
+        default=None,
+        validation_alias=_seed("PHOENIX_COLLECTOR_ENDPOINT"),
+        description="Phoenix base URL (e.g. http://127.0.0.1:6006); sends traces and feedback.",
+    )
+    phoenix_project_name: str = Field(
+        default="csharp-ai-buddy",
+        validation_alias=_seed("PHOENIX_PROJECT_NAME"),
+        description="Phoenix project the traces go to.",
+    )
+    phoenix_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=_seed("PHOENIX_API_KEY"),
+        description="Phoenix API key, for a Phoenix with authentication on.",
+    )
     openai_base_url: str | None = Field(
         default=None,
         validation_alias=_seed("OPENAI_BASE_URL"),
@@ -180,6 +195,29 @@ class Settings(BaseSettings):
     embedding_base_url: str | None = Field(
         default=None,
         description="Embeddings endpoint base URL when it differs from OPENAI_BASE_URL.",
+    )
+
+    arize_otlp_endpoint: str = Field(
+        default="https://otlp.arize.com/v1/traces",
+        description="Arize OTLP/HTTP trace endpoint (used when the Arize keys are set).",
+    )
+    trace_queue_size: int = Field(
+        default=2048,
+        ge=16,
+        description="Spans held for export; beyond it new spans are dropped, never blocking.",
+    )
+    feedback_forward_attempts: int = Field(
+        default=12,
+        ge=1,
+        description="Forwarding attempts per feedback row before the outbox gives up on it.",
+    )
+    answer_retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days the question, sources and answer of each chat are kept for feedback.",
+    )
+    telemetry_retention_days: int = Field(
+        default=180, ge=1, description="Days consented telemetry events are kept."
     )
 
     @field_validator("cors_origins", "feeds", mode="before")

@@ -12,6 +12,7 @@ import httpx
 from fastapi import Depends, Query, Request
 
 from buddy.config import Settings
+from buddy.feedback.outbox import FeedbackOutbox
 from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
@@ -42,6 +43,11 @@ async def get_gallery(request: Request) -> SampleGallery:
     return gallery
 
 
+async def get_outbox(request: Request) -> FeedbackOutbox:
+    outbox: FeedbackOutbox = request.app.state.outbox
+    return outbox
+
+
 async def get_knowledge(request: Request) -> KnowledgeBase:
     kb: KnowledgeBase = request.app.state.kb
     return kb
@@ -69,5 +75,6 @@ StorageDep = Annotated[Storage, Depends(get_storage)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 GalleryDep = Annotated[SampleGallery, Depends(get_gallery)]
 HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
+OutboxDep = Annotated[FeedbackOutbox, Depends(get_outbox)]
 PagingDep = Annotated[PageRequest, Depends(get_paging)]
 SearchDep = Annotated[str | None, Depends(get_search)]

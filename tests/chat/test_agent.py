@@ -15,10 +15,7 @@ import pytest
 
 from buddy.app import create_app
 from buddy.config import Settings
-from buddy.retrieval.embedders.local import LocalEmbedder
-from buddy.retrieval.ingest import ingest_docs
-from buddy.retrieval.sources import resolve_source
-from buddy.storage.factory import create_storage
+from tests.fixtures.chat_setup import ingest_tree, with_model
 from tests.fixtures.mcp_server import LEARN_URL, mcp_server
 from tests.fixtures.model_server import (
     Script,
@@ -33,30 +30,11 @@ from tests.retrieval.trees import write_tree
 AGENTS_URL = "https://learn.microsoft.com/en-us/guide/agents"
 
 
-async def _ingest(settings: Settings, root: Path) -> None:
-    storage = create_storage(settings)
-    await storage.open()
-    await ingest_docs(storage, LocalEmbedder(), resolve_source(str(root), settings.data_dir))
-    await storage.close()
-
-
-def with_model(settings: Settings, model_url: str, **extra: object) -> Settings:
-    """Settings that send chat to the scripted model server."""
-    update: dict[str, object] = {
-        "llm_provider": "openai-compatible",
-        "openai_base_url": model_url,
-        "chat_model": "scripted",
-        "llm_max_retries": 0,
-        "demo_content": False,
-    }
-    return settings.model_copy(update=update | extra)
-
-
 @pytest.fixture
 def chat_app(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Script]]:
     with model_server() as (model_url, script):
         configured = with_model(settings, model_url, llm_stall_seconds=3.0)
-        asyncio.run(_ingest(configured, write_tree(tmp_path)))
+        asyncio.run(ingest_tree(configured, write_tree(tmp_path)))
         with serve_in_thread(create_app(configured)) as url:
             yield url, script
 

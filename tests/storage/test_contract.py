@@ -10,6 +10,7 @@ import pytest
 
 from buddy.storage.base import Storage
 from buddy.storage.records import (
+    AnswerRecord,
     Chunk,
     DocPage,
     Feedback,
@@ -270,17 +271,60 @@ async def test_feedback_outbox_state(storage: Storage) -> None:
     other = await storage.feedback.add_feedback(Feedback("fedcba9876543210", "thumbs_up", T0))
     await storage.feedback.record_failure(stored.id, "phoenix down")
     await storage.feedback.mark_forwarded(stored.id, "phoenix")
-    pending = await storage.feedback.pending_feedback("phoenix", 10)
+    pending = await storage.feedback.pending_feedback("phoenix", 10, max_attempts=5)
     assert [item.id for item in pending] == [other.id]
-    assert [item.id for item in await storage.feedback.pending_feedback("arize", 10)] == [
+    assert [item.id for item in await storage.feedback.pending_feedback("arize", 10, 5)] == [
         stored.id,
         other.id,
+    ]
+    # A row that failed as often as allowed is given up on (it stays stored).
+    assert [item.id for item in await storage.feedback.pending_feedback("arize", 10, 1)] == [
+        other.id
     ]
     again = await storage.feedback.get_feedback(stored.id)
     assert again is not None
     assert again.forwarded_to == ("phoenix",)
     assert again.attempts == 1
     assert again.comment == "wrong package"
+
+
+async def test_feedback_listing_filters(storage: Storage) -> None:
+    await storage.feedback.add_feedback(Feedback("0123456789abcdef", "thumbs_down", T0))
+    await storage.feedback.add_feedback(
+        Feedback("fedcba9876543210", "thumbs_up", T0 + timedelta(days=2))
+    )
+    late_down = await storage.feedback.add_feedback(
+        Feedback("00000000000000aa", "thumbs_down", T0 + timedelta(days=3))
+    )
+    assert len(await storage.feedback.list_feedback()) == 3
+    assert [
+        f.id for f in await storage.feedback.list_feedback(T0 + timedelta(days=1), "thumbs_down")
+    ] == [late_down.id]
+
+
+async def test_answers_by_span_and_retention(storage: Storage) -> None:
+    first = AnswerRecord(
+        "0123456789abcdef",
+        "ab" * 16,
+        "How do I stream?",
+        "Use the streaming API.",
+        T0,
+        sources=("https://learn.microsoft.com/a", "https://learn.microsoft.com/b"),
+        provider="offline",
+    )
+    await storage.answers.add_answer(first)
+    await storage.answers.add_answer(
+        AnswerRecord(
+            "fedcba9876543210", "cd" * 16, "q", "", T0 + timedelta(days=10), error_code="model_busy"
+        )
+    )
+    found = await storage.answers.answers_for(["0123456789abcdef", "ffffffffffffffff"])
+    assert found == {"0123456789abcdef": first}
+    assert await storage.answers.delete_answers_before(T0 + timedelta(days=1)) == 1
+    assert await storage.answers.answers_for(["0123456789abcdef"]) == {}
+    assert (await storage.answers.answers_for(["fedcba9876543210"]))[
+        "fedcba9876543210"
+    ].error_code == "model_busy"
 
 
 async def test_telemetry_count_and_retention(storage: Storage) -> None:

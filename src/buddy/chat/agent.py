@@ -21,7 +21,6 @@ from agents import (
     Runner,
     WebSearchTool,
     function_tool,
-    set_trace_processors,
 )
 from agents.exceptions import AgentsException
 from agents.mcp import MCPServerStreamableHttp
@@ -45,12 +44,6 @@ _MAX_TURNS = 6
 class ModelError(BuddyError):
     status_code = 502
     code = "model_error"
-
-
-def disable_sdk_trace_export() -> None:
-    """Keep the SDK's spans in process: our OpenTelemetry setup decides what is exported.
-    (`set_tracing_disabled(True)` would also silence the spans instrumentation needs.)"""
-    set_trace_processors([])
 
 
 @dataclass

@@ -1,8 +1,10 @@
+"""Feedback on answers, tied to the answer's trace span; stored before anything else."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from buddy.deps import StorageDep
+from buddy.deps import OutboxDep, StorageDep
 from buddy.feedback import service
 from buddy.feedback.schemas import FeedbackRequest, FeedbackResponse
 
@@ -10,5 +12,7 @@ router = APIRouter(prefix="/api", tags=["feedback"])
 
 
 @router.post("/feedback", summary="Thumbs up or down on an answer (by its span_id)")
-async def feedback(request: FeedbackRequest, storage: StorageDep) -> FeedbackResponse:
-    return await service.record_feedback(storage, request)
+async def feedback(
+    request: FeedbackRequest, storage: StorageDep, outbox: OutboxDep
+) -> FeedbackResponse:
+    return await service.record_feedback(storage, outbox, request)

@@ -14,5 +14,7 @@ class FeedbackRequest(BaseModel):
 
 
 class FeedbackResponse(BaseModel):
+    success: bool
     id: int
-    status: Literal["stored", "forwarded", "queued"]
+    # `stored`: kept, to be forwarded by the outbox; `forwarded`: every trace target has it.
+    status: Literal["stored", "forwarded"]

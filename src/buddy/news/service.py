@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from buddy.news.rss import render_rss
 from buddy.news.schemas import NewsItemOut, NewsPage
+from buddy.observability import annotate_listing
 from buddy.storage.base import Storage
 from buddy.storage.records import NewsItem, PageRequest
 
@@ -12,6 +13,7 @@ RSS_ITEMS = 50
 
 async def list_news(storage: Storage, paging: PageRequest, search: str | None) -> NewsPage:
     found = await storage.news.list_news(paging, search)
+    annotate_listing(search, found)
     news = [NewsItemOut.from_record(item) for item in found.items]
     return NewsPage(news=news, **found.paging_fields())
 

@@ -4,13 +4,16 @@ filtered inside both searches, merged per page, C# preferred over other language
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
 from buddy.errors import BuddyError
+from buddy.observability import tracer
 from buddy.retrieval.dense import DenseIndex
 from buddy.retrieval.embedders.base import Embedder
 from buddy.storage.base import Storage
@@ -55,6 +58,18 @@ class SearchHit:
     def snippet(self) -> str:
         flat = " ".join(self.text.split())
         return flat if len(flat) <= 300 else flat[:297].rsplit(" ", 1)[0] + "…"
+
+
+def retrieval_attributes(hits: Sequence[SearchHit], tags: Sequence[str]) -> dict[str, Any]:
+    """OpenInference's retriever conventions: each document with its id, score and text."""
+    attributes: dict[str, Any] = {"retrieval.results": len(hits), "retrieval.tags": list(tags)}
+    for position, hit in enumerate(hits):
+        prefix = f"retrieval.documents.{position}.document"
+        attributes[f"{prefix}.id"] = hit.url or hit.page_key
+        attributes[f"{prefix}.score"] = round(hit.score, 4)
+        attributes[f"{prefix}.content"] = hit.snippet
+        attributes[f"{prefix}.metadata"] = json.dumps({"title": hit.title, "heading": hit.heading})
+    return attributes
 
 
 @dataclass
@@ -151,9 +166,23 @@ class KnowledgeBase:
         query = query.strip()
         if not query or k <= 0:
             return []
+        attributes = {"openinference.span.kind": "RETRIEVER", "input.value": query}
+        with tracer().start_as_current_span("retrieve", attributes=attributes) as span:
+            hits = await self._search(query, k, tags, languages)
+            span.set_attributes(retrieval_attributes(hits, tags))
+            return hits
+
+    async def _search(
+        self, query: str, k: int, tags: Sequence[str], languages: Sequence[str]
+    ) -> list[SearchHit]:
         index = await self._current_index()
         weights = self.weights
-        vector = (await self._embedder.embed([query]))[0]
+        embedding = {
+            "openinference.span.kind": "EMBEDDING",
+            "embedding.model_name": self._embedder.name,
+        }
+        with tracer().start_as_current_span("embed", attributes=embedding):
+            vector = (await self._embedder.embed([query]))[0]
         dense_hits = index.search(vector, weights.candidates, index.mask(tags, languages))
         keyword_hits = await self._storage.chunks.keyword_search(
             query, weights.candidates, tags, languages

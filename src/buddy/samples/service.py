@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from buddy.errors import NotFoundError
+from buddy.observability import annotate_listing
 from buddy.samples.gallery import SampleGallery
 from buddy.samples.schemas import SampleOut, SamplesPage
 from buddy.storage.base import Storage
@@ -37,6 +38,7 @@ async def list_samples(
     gallery: SampleGallery, paging: PageRequest, search: str | None, tags: Sequence[str]
 ) -> SamplesPage:
     found = await gallery.page(paging, search, tags)
+    annotate_listing(search, found)
     samples = [SampleOut.from_record(sample) for sample in found.items]
     return SamplesPage(samples=samples, **found.paging_fields())
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from buddy.storage.records import (
+    AnswerRecord,
     Chunk,
     DocPage,
     Feedback,
@@ -114,8 +115,9 @@ class FeedbackStore(Protocol):
         """Store a vote; returns it with its id."""
         ...
 
-    async def pending_feedback(self, target: str, limit: int) -> list[Feedback]:
-        """Votes not yet forwarded to `target`, oldest first."""
+    async def pending_feedback(self, target: str, limit: int, max_attempts: int) -> list[Feedback]:
+        """Votes not yet forwarded to `target` and tried fewer than `max_attempts` times,
+        oldest first."""
         ...
 
     async def mark_forwarded(self, feedback_id: int, target: str) -> None: ...
@@ -123,6 +125,23 @@ class FeedbackStore(Protocol):
     async def record_failure(self, feedback_id: int, error: str) -> None: ...
 
     async def get_feedback(self, feedback_id: int) -> Feedback | None: ...
+
+    async def list_feedback(
+        self, since: datetime | None = None, feedback_type: str | None = None
+    ) -> list[Feedback]:
+        """Votes, oldest first, optionally from `since` on and of one type."""
+        ...
+
+
+class AnswerStore(Protocol):
+    """What each chat answer was (question, sources, text), keyed by its span id, so rated
+    answers can become eval cases."""
+
+    async def add_answer(self, answer: AnswerRecord) -> None: ...
+
+    async def answers_for(self, span_ids: Sequence[str]) -> dict[str, AnswerRecord]: ...
+
+    async def delete_answers_before(self, cutoff: datetime) -> int: ...
 
 
 class TelemetryStore(Protocol):
@@ -175,6 +194,9 @@ class Storage(Protocol):
 
     @property
     def telemetry(self) -> TelemetryStore: ...
+
+    @property
+    def answers(self) -> AnswerStore: ...
 
     @property
     def keys(self) -> MagicKeyStore: ...

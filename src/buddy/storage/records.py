@@ -157,6 +157,20 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class AnswerRecord:
+    """One chat answer as the user saw it, kept (for a retention period) by its span id."""
+
+    span_id: str
+    trace_id: str
+    question: str
+    answer: str
+    created_at: datetime
+    sources: tuple[str, ...] = ()  # cited URLs, in the order they were sent
+    provider: str = ""
+    error_code: str = ""
+
+
+@dataclass(frozen=True)
 class TelemetryEvent:
     event_type: str
     created_at: datetime

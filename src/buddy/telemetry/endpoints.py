@@ -9,6 +9,8 @@ from buddy.telemetry.schemas import TelemetryEventIn, TelemetryResponse
 router = APIRouter(prefix="/api", tags=["telemetry"])
 
 
-@router.post("/telemetry", summary="A consented UI event (dropped without consent)")
+@router.post(
+    "/telemetry", status_code=202, summary="A consented UI event (dropped without consent)"
+)
 async def telemetry(event: TelemetryEventIn, storage: StorageDep) -> TelemetryResponse:
     return await service.record_event(storage, event)

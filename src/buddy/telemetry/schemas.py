@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+# The one list of accepted UI events; anything else is refused with 422.
 EventType = Literal[
     "filter_used",
     "sample_viewed",
@@ -14,16 +16,28 @@ EventType = Literal[
     "feedback_given",
     "consent_changed",
 ]
-Value = Annotated[str, StringConstraints(max_length=200)] | int | float | bool | None
+MAX_DATA_KEYS = 20
+MAX_DATA_BYTES = 4096
+Value = Annotated[str, StringConstraints(max_length=500)] | int | float | bool | None
 
 
 class TelemetryEventIn(BaseModel):
     event_type: EventType
     data: Annotated[
-        dict[Annotated[str, StringConstraints(max_length=40)], Value], Field(max_length=12)
+        dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], Value],
+        Field(max_length=MAX_DATA_KEYS, description="Scalar values only, at most 4 KB."),
     ] = {}
     timestamp: datetime | None = None
     user_consent: bool
+
+    @field_validator("data")
+    @classmethod
+    def _bounded(cls, data: dict[str, object]) -> dict[str, object]:
+        size = len(json.dumps(data, ensure_ascii=False).encode())
+        if size > MAX_DATA_BYTES:
+            msg = f"data is {size} bytes; at most {MAX_DATA_BYTES} are accepted"
+            raise ValueError(msg)
+        return data
 
 
 class TelemetryResponse(BaseModel):

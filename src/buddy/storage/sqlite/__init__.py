@@ -6,7 +6,11 @@ from buddy.config import Settings
 from buddy.storage.base import Storage
 from buddy.storage.sqlite.chunks import SqliteChunkStore
 from buddy.storage.sqlite.database import SqliteDatabase
-from buddy.storage.sqlite.events import SqliteFeedbackStore, SqliteTelemetryStore
+from buddy.storage.sqlite.events import (
+    SqliteAnswerStore,
+    SqliteFeedbackStore,
+    SqliteTelemetryStore,
+)
 from buddy.storage.sqlite.keys import SqliteMagicKeyStore
 from buddy.storage.sqlite.news import SqliteNewsStore
 from buddy.storage.sqlite.samples import SqliteSampleStore
@@ -23,6 +27,7 @@ class SqliteStorage:
         self.samples = SqliteSampleStore(db)
         self.feedback = SqliteFeedbackStore(db)
         self.telemetry = SqliteTelemetryStore(db)
+        self.answers = SqliteAnswerStore(db)
         self.keys = SqliteMagicKeyStore(db)
         self.state = SqliteStateStore(db)
 

@@ -1,14 +1,16 @@
-"""Feedback (with its forwarding outbox state) and consented telemetry events."""
+"""Feedback (with its forwarding outbox state), the answers it rates, and consented
+telemetry events."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from buddy.storage.records import Feedback, TelemetryEvent
-from buddy.storage.sqlite.codec import dump_list, from_iso, load_tuple, to_iso
+from buddy.storage.records import AnswerRecord, Feedback, TelemetryEvent
+from buddy.storage.sqlite.codec import dump_list, from_iso, load_tuple, to_iso, to_iso_or_none
 from buddy.storage.sqlite.database import SqliteDatabase
 
 _FEEDBACK_COLUMNS = (
@@ -53,13 +55,13 @@ class SqliteFeedbackStore:
 
         return replace(feedback, id=await self._db.write(work))
 
-    async def pending_feedback(self, target: str, limit: int) -> list[Feedback]:
+    async def pending_feedback(self, target: str, limit: int, max_attempts: int) -> list[Feedback]:
         def work(conn: sqlite3.Connection) -> list[Feedback]:
             rows = conn.execute(
-                f"SELECT {_FEEDBACK_COLUMNS} FROM feedback WHERE NOT EXISTS "
+                f"SELECT {_FEEDBACK_COLUMNS} FROM feedback WHERE attempts < ? AND NOT EXISTS "
                 "(SELECT 1 FROM json_each(feedback.forwarded_to) WHERE value = ?) "
                 "ORDER BY id LIMIT ?",
-                (target, limit),
+                (max_attempts, target, limit),
             ).fetchall()
             return [_feedback(row) for row in rows]
 
@@ -96,6 +98,71 @@ class SqliteFeedbackStore:
             return None if row is None else _feedback(row)
 
         return await self._db.read(work)
+
+    async def list_feedback(
+        self, since: datetime | None = None, feedback_type: str | None = None
+    ) -> list[Feedback]:
+        def work(conn: sqlite3.Connection) -> list[Feedback]:
+            rows = conn.execute(
+                f"SELECT {_FEEDBACK_COLUMNS} FROM feedback "
+                "WHERE (? IS NULL OR created_at >= ?) AND (? IS NULL OR feedback_type = ?) "
+                "ORDER BY id",
+                (*[to_iso_or_none(since)] * 2, *[feedback_type] * 2),
+            ).fetchall()
+            return [_feedback(row) for row in rows]
+
+        return await self._db.read(work)
+
+
+class SqliteAnswerStore:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    async def add_answer(self, answer: AnswerRecord) -> None:
+        await self._db.write(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO answers (span_id, trace_id, question, answer, sources, "
+                "provider, error_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    answer.span_id,
+                    answer.trace_id,
+                    answer.question,
+                    answer.answer,
+                    dump_list(answer.sources),
+                    answer.provider,
+                    answer.error_code,
+                    to_iso(answer.created_at),
+                ),
+            )
+        )
+
+    async def answers_for(self, span_ids: Sequence[str]) -> dict[str, AnswerRecord]:
+        def work(conn: sqlite3.Connection) -> dict[str, AnswerRecord]:
+            found: dict[str, AnswerRecord] = {}
+            for row in conn.execute(
+                "SELECT * FROM answers WHERE span_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(span_ids)),),
+            ):
+                found[row["span_id"]] = AnswerRecord(
+                    span_id=row["span_id"],
+                    trace_id=row["trace_id"],
+                    question=row["question"],
+                    answer=row["answer"],
+                    created_at=from_iso(row["created_at"]),
+                    sources=load_tuple(row["sources"]),
+                    provider=row["provider"],
+                    error_code=row["error_code"],
+                )
+            return found
+
+        return await self._db.read(work)
+
+    async def delete_answers_before(self, cutoff: datetime) -> int:
+        return await self._db.write(
+            lambda conn: (
+                conn.execute("DELETE FROM answers WHERE created_at < ?", (to_iso(cutoff),)).rowcount
+            )
+        )
 
 
 class SqliteTelemetryStore:

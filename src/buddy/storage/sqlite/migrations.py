@@ -136,4 +136,20 @@ _V2 = (
     )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# Each answer's question, sources and text by span id: the raw material of feedback exports.
+_V3 = (
+    """CREATE TABLE answers (
+        span_id TEXT PRIMARY KEY,
+        trace_id TEXT NOT NULL,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        sources TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        error_code TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX answers_by_time ON answers(created_at)",
+    "CREATE INDEX feedback_by_time ON feedback(created_at)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
