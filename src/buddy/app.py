@@ -29,6 +29,8 @@ from buddy.health.endpoints import router as health_router
 from buddy.middleware import BodySizeLimit
 from buddy.news.endpoints import router as news_router
 from buddy.news.ingest import refresh_forever
+from buddy.nuget.endpoints import router as nuget_router
+from buddy.nuget.service import NuGetService
 from buddy.observability import setup_tracing
 from buddy.retrieval.embedders.factory import create_embedder
 from buddy.retrieval.search import KnowledgeBase
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             app.state.storage, app.state.http = storage, http
             app.state.gallery = SampleGallery(storage.samples)
+            app.state.nuget = NuGetService.from_settings(settings, http)
             app.state.kb = KnowledgeBase(storage, create_embedder(settings, http))
             offline = settings.chat_provider == "offline"
             app.state.llm = None if offline else create_llm_client(settings)
@@ -110,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telemetry_router)
     app.include_router(news_router)
     app.include_router(samples_router)
+    app.include_router(nuget_router)
     return app
 
 

@@ -12,6 +12,7 @@ import httpx
 from fastapi import Depends, Query, Request
 
 from buddy.config import Settings
+from buddy.nuget.service import NuGetService
 from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
@@ -47,6 +48,11 @@ async def get_knowledge(request: Request) -> KnowledgeBase:
     return kb
 
 
+async def get_nuget(request: Request) -> NuGetService:
+    nuget: NuGetService = request.app.state.nuget
+    return nuget
+
+
 async def get_paging(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")] = 1,
     page_size: Annotated[int, Query(ge=1, le=100, description="Items per page.")] = 20,
@@ -69,5 +75,6 @@ StorageDep = Annotated[Storage, Depends(get_storage)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 GalleryDep = Annotated[SampleGallery, Depends(get_gallery)]
 HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
+NuGetDep = Annotated[NuGetService, Depends(get_nuget)]
 PagingDep = Annotated[PageRequest, Depends(get_paging)]
 SearchDep = Annotated[str | None, Depends(get_search)]
