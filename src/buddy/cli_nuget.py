@@ -13,7 +13,7 @@ from rich.table import Table
 from buddy.cli_support import out, run_async, settings_for_command
 from buddy.nuget.schemas import PackageDetails, SearchResults
 from buddy.nuget.service import MAX_TAKE, NuGetService
-from buddy.nuget.text import deprecation_text, vulnerability_text
+from buddy.nuget.text import risk_notes
 
 nuget_app = typer.Typer(help="NuGet packages: search and details.", no_args_is_help=True)
 T = TypeVar("T")
@@ -88,12 +88,8 @@ def _print_package(package: PackageDetails) -> None:
     license_ = package.license
     where = f", {license_.url}" if license_.kind == "file" and license_.url else ""
     out.print(f"license: {escape(license_.value or 'not stated')} ({license_.kind}{escape(where)})")
-    if not package.listed:
-        out.print("[yellow]unlisted[/]")
-    if package.deprecation is not None:
-        out.print(f"[red]deprecated:[/] {escape(deprecation_text(package.deprecation))}")
-    for vulnerability in package.vulnerabilities:
-        out.print(f"[red]vulnerable:[/] {escape(vulnerability_text(vulnerability))}")
+    for kind, sentence in risk_notes(package):
+        out.print(f"[red]{kind}:[/] {escape(sentence)}", highlight=False)
     dependencies = Table("target framework", "dependencies", title="Dependencies")
     for group in package.dependencyGroups:
         names = ", ".join(f"{d.id} {d.range or ''}".strip() for d in group.dependencies)

@@ -12,7 +12,7 @@ from buddy.nuget.client import NuGetUnavailableError
 from buddy.nuget.service import NuGetService
 from buddy.nuget.text import package_text, search_text
 from tests.fixtures.nuget_packages import ADVISORY, CHAT, VECTORS
-from tests.fixtures.nuget_server import NuGetServerState
+from tests.fixtures.nuget_server import Mode, NuGetServerState
 from tests.nuget.conftest import TIMEOUT
 
 pytestmark = pytest.mark.anyio
@@ -60,10 +60,10 @@ async def test_search_passes_paging_prerelease_and_package_type(service: NuGetSe
 
 @pytest.mark.parametrize("mode", ["fail", "hang"])
 async def test_search_falls_back_to_the_next_endpoint_within_the_timeout(
-    service: NuGetService, nuget: Server, mode: str
+    service: NuGetService, nuget: Server, mode: Mode
 ) -> None:
     _, state = nuget
-    state.primary = mode  # type: ignore[assignment]
+    state.primary = mode
     started = time.monotonic()
     results = await service.search("vectors")
     elapsed = time.monotonic() - started

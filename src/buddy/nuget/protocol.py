@@ -47,16 +47,21 @@ class PackageType(_Wire):
     name: str
 
 
-class SearchHit(_Wire):
+class _PackageMetadata(_Wire):
+    """Fields a search hit and a catalog entry share."""
+
     id: str
     version: str
     title: str | None = None
     description: str = ""
     summary: str = ""
     authors: Names = []
-    owners: Names = []
     tags: Tags = []
     project_url: str | None = Field(default=None, alias="projectUrl")
+
+
+class SearchHit(_PackageMetadata):
+    owners: Names = []
     total_downloads: int = Field(default=0, alias="totalDownloads")
     verified: bool = False
     package_types: list[PackageType] = Field(default=[], alias="packageTypes")
@@ -93,15 +98,7 @@ class DependencyGroup(_Wire):
     dependencies: list[Dependency] = []
 
 
-class CatalogEntry(_Wire):
-    id: str
-    version: str
-    title: str | None = None
-    description: str = ""
-    summary: str = ""
-    authors: Names = []
-    tags: Tags = []
-    project_url: str | None = Field(default=None, alias="projectUrl")
+class CatalogEntry(_PackageMetadata):
     license_expression: str | None = Field(default=None, alias="licenseExpression")
     license_url: str | None = Field(default=None, alias="licenseUrl")
     listed: bool = True  # the protocol says: listed when absent

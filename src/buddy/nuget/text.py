@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from buddy.nuget.schemas import Deprecation, PackageDetails, SearchResults, Vulnerability
+from buddy.nuget.schemas import Deprecation, PackageDetails, SearchResults
 
 DESCRIPTION_CHARS = 200
 README_CHARS = 1500
@@ -32,12 +32,7 @@ def package_text(package: PackageDetails) -> str:
     ]
     if package.projectUrl:
         lines.append(f"Project: {package.projectUrl}")
-    if not package.listed:
-        lines.append("UNLISTED: hidden from search by its owners.")
-    if package.deprecation is not None:
-        lines.append(f"DEPRECATED: {deprecation_text(package.deprecation)}")
-    for vulnerability in package.vulnerabilities:
-        lines.append(f"VULNERABLE: {vulnerability_text(vulnerability)}")
+    lines += [f"{kind.upper()}: {sentence}" for kind, sentence in risk_notes(package)]
     lines.append(f"Description: {_clip(package.description, DESCRIPTION_CHARS * 2)}")
     lines += _dependencies(package)
     lines.append("Versions, newest first: " + _versions(package))
@@ -45,6 +40,18 @@ def package_text(package: PackageDetails) -> str:
         source = "README" if package.readme.source == "readme" else "Description (no README)"
         lines.append(f"{source}:\n{_clip(package.readme.text, README_CHARS)}")
     return "\n".join(lines)
+
+
+def risk_notes(package: PackageDetails) -> list[tuple[str, str]]:
+    """(kind, sentence) for each reason to think twice before installing this version."""
+    found = [("unlisted", "hidden from search by its owners.")] if not package.listed else []
+    if package.deprecation is not None:
+        found.append(("deprecated", deprecation_text(package.deprecation)))
+    found += [
+        ("vulnerable", f"{item.severity} severity, advisory {item.advisoryUrl}")
+        for item in package.vulnerabilities
+    ]
+    return found
 
 
 def deprecation_text(deprecation: Deprecation) -> str:
@@ -56,10 +63,6 @@ def deprecation_text(deprecation: Deprecation) -> str:
         wanted = "" if alternate.range in (None, "", "*") else f" {alternate.range}"
         text += f"; use {alternate.id}{wanted} instead"
     return text
-
-
-def vulnerability_text(vulnerability: Vulnerability) -> str:
-    return f"{vulnerability.severity} severity, advisory {vulnerability.advisoryUrl}"
 
 
 def _license(package: PackageDetails) -> str:
