@@ -104,3 +104,12 @@ def test_every_endpoint_down_is_a_503(app_url: str, nuget: Server) -> None:
         "detail": "NuGet search is unavailable: every search endpoint failed (HTTP 500).",
         "code": "nuget_unavailable",
     }
+
+
+def test_an_unreachable_source_is_a_503_not_a_crash(base_url: str) -> None:
+    # The default test settings point NuGet at a closed local port.
+    response = httpx.get(f"{base_url}/api/nuget/packages/{CHAT}")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["code"] == "nuget_unavailable"
+    assert body["detail"].startswith("NuGet is unavailable: the NuGet service index could not")

@@ -28,6 +28,7 @@ USER_AGENT = f"csharp-ai-buddy/{__version__} (+nuget client)"
 MAX_JSON_BYTES = 16 * 1024 * 1024  # the largest inlined registration index is a few MB
 MAX_README_BYTES = 256 * 1024
 INDEX_TTL_SECONDS = 3600.0
+PAGE_FETCHES = 6  # registration pages fetched at once
 DOWN_SECONDS = 60.0  # a failed search endpoint goes to the back of the line this long
 # nuget.org's gzip + SemVer 2.0.0 hive first; older hives only for servers without it.
 _REGISTRATION_TYPES = (
@@ -178,7 +179,14 @@ class NuGetFeed:
             return None
         missing = [page for page in index.items if page.items is None]
         if missing:
-            pages = await asyncio.gather(*(self._page(page.url, package_id) for page in missing))
+            # nuget.org pages by 64 versions, so a long-lived package has dozens of pages.
+            gate = asyncio.Semaphore(PAGE_FETCHES)
+
+            async def fetch(url: str) -> RegistrationPage:
+                async with gate:
+                    return await self._page(url, package_id)
+
+            pages = await asyncio.gather(*(fetch(page.url) for page in missing))
             by_url = {page.url: page for page in pages}
             index.items = [by_url.get(page.url, page) for page in index.items]
         return index
