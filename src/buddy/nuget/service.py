@@ -106,20 +106,36 @@ class NuGetService:
         cached = self._details.get(key)
         if cached is not None:
             return cached
+        entries = await self._entries(package_id)
+        entry = _choose(entries, wanted, package_id)
+        readme, license_, complete = await self._readme_and_license(entry)
+        details = self._details_of(entry, entries, readme, license_)
+        if complete:  # a README that failed to load is tried again next time
+            self._details[key] = details
+        return details
+
+    async def _entries(self, package_id: str) -> list[protocol.CatalogEntry]:
+        """Every version's catalog entry, newest first; NotFoundError when there are none."""
         registration = await self.feed.registration(package_id)
         pages = registration.items if registration is not None else []
         leaves = [leaf for page in pages for leaf in page.items or []]
         if not leaves:
             where = urlsplit(self.feed.index_url).hostname or "the NuGet source"
             raise NotFoundError(f"There is no package '{package_id}' on {where}.")
-        entries = sorted(
+        return sorted(
             (leaf.catalog_entry for leaf in leaves),
             key=lambda entry: version_key(entry.version),
             reverse=True,
         )
-        entry = _choose(entries, wanted, package_id)
-        readme, license_, complete = await self._readme_and_license(entry)
-        details = PackageDetails(
+
+    def _details_of(
+        self,
+        entry: protocol.CatalogEntry,
+        entries: list[protocol.CatalogEntry],
+        readme: Readme,
+        license_: License,
+    ) -> PackageDetails:
+        return PackageDetails(
             id=entry.id,
             version=entry.version,
             title=entry.title or None,
@@ -144,9 +160,6 @@ class NuGetService:
             versions=[_version_info(item) for item in entries],
             readme=readme,
         )
-        if complete:  # a README that failed to load is tried again next time
-            self._details[key] = details
-        return details
 
     def _summary(self, hit: protocol.SearchHit) -> PackageSummary:
         return PackageSummary(
