@@ -36,6 +36,7 @@ bench: install-bench
 	$(BIN)/python -m benchmarks.news_samples
 	$(BIN)/python -m benchmarks.knowledge
 	$(BIN)/python -m benchmarks.dense_scale
+	$(BIN)/python -m benchmarks.nuget
 
 lint:
 	$(BIN)/ruff format --check src tests benchmarks evals

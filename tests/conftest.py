@@ -44,8 +44,15 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(data_dir: Path) -> Settings:
-    # No MCP by default: the default URL is on the internet, and tests stay on 127.0.0.1.
-    return Settings(_env_file=None, data_dir=data_dir, log_level="WARNING", mcp_url="")
+    # No MCP by default and no NuGet source: the default URLs are on the internet, and tests
+    # stay on 127.0.0.1 (port 9, discard, refuses at once). NuGet tests start a fake source.
+    return Settings(
+        _env_file=None,
+        data_dir=data_dir,
+        log_level="WARNING",
+        mcp_url="",
+        nuget_service_index="http://127.0.0.1:9/v3/index.json",
+    )
 
 
 @pytest.fixture

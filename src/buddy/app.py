@@ -27,6 +27,8 @@ from buddy.health.endpoints import router as health_router
 from buddy.middleware import BodySizeLimit
 from buddy.news.endpoints import router as news_router
 from buddy.news.ingest import refresh_forever
+from buddy.nuget.endpoints import router as nuget_router
+from buddy.nuget.service import NuGetService
 from buddy.observability import exporting, instrument_app, setup_tracing
 from buddy.retrieval.embedders.factory import create_embedder
 from buddy.retrieval.search import KnowledgeBase
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 storage, configured_targets(settings, http), settings.feedback_forward_attempts
             )
             app.state.gallery = SampleGallery(storage.samples)
+            app.state.nuget = NuGetService.from_settings(settings, http)
             app.state.kb = KnowledgeBase(storage, create_embedder(settings, http))
             mcp = await _open_chat(app, settings)
             background = await _start_background(app, settings, storage, http)
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telemetry_router)
     app.include_router(news_router)
     app.include_router(samples_router)
+    app.include_router(nuget_router)
     return app
 
 

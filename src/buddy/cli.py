@@ -12,6 +12,7 @@ from buddy.cli_content import ingest_app, samples_app
 from buddy.cli_feedback import feedback_app, prune_command
 from buddy.cli_keys import keys_app
 from buddy.cli_knowledge import eval_app, reindex_command, search_command
+from buddy.cli_nuget import nuget_app
 from buddy.cli_support import out, run_async, set_debug, settings_for_command
 from buddy.config import describe_settings
 
@@ -30,6 +31,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
 app.add_typer(feedback_app, name="feedback")
 db_app.command("prune")(prune_command)
+app.add_typer(nuget_app, name="nuget")
 app.command("search")(search_command)
 app.command("reindex")(reindex_command)
 

@@ -196,6 +196,24 @@ class Settings(BaseSettings):
         default=None,
         description="Embeddings endpoint base URL when it differs from OPENAI_BASE_URL.",
     )
+    nuget_service_index: str = Field(
+        default="https://api.nuget.org/v3/index.json",
+        pattern=r"^https?://",
+        description="NuGet v3 service index; search, registration and package URLs come from it.",
+    )
+    nuget_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Deadline of one NuGet request, retries apart."
+    )
+    nuget_gallery_url: str = Field(
+        default="https://www.nuget.org",
+        pattern=r"^https?://",
+        description="Gallery whose package pages are cited (`<url>/packages/<id>/<version>`).",
+    )
+    nuget_cache_entries: int = Field(
+        default=1000,
+        ge=1,
+        description="Searches and package details each kept in memory (10 min and 1 h).",
+    )
 
     arize_otlp_endpoint: str = Field(
         default="https://otlp.arize.com/v1/traces",

@@ -13,6 +13,7 @@ from fastapi import Depends, Query, Request
 
 from buddy.config import Settings
 from buddy.feedback.outbox import FeedbackOutbox
+from buddy.nuget.service import NuGetService
 from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
@@ -53,6 +54,11 @@ async def get_knowledge(request: Request) -> KnowledgeBase:
     return kb
 
 
+async def get_nuget(request: Request) -> NuGetService:
+    nuget: NuGetService = request.app.state.nuget
+    return nuget
+
+
 async def get_paging(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")] = 1,
     page_size: Annotated[int, Query(ge=1, le=100, description="Items per page.")] = 20,
@@ -76,5 +82,6 @@ KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 GalleryDep = Annotated[SampleGallery, Depends(get_gallery)]
 HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
 OutboxDep = Annotated[FeedbackOutbox, Depends(get_outbox)]
+NuGetDep = Annotated[NuGetService, Depends(get_nuget)]
 PagingDep = Annotated[PageRequest, Depends(get_paging)]
 SearchDep = Annotated[str | None, Depends(get_search)]

@@ -8,14 +8,13 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from buddy.app import create_app
 from buddy.config import Settings
-from tests.fixtures.chat_setup import ingest_tree, with_model
+from tests.fixtures.chat_setup import chat, ingest_tree, with_model
 from tests.fixtures.mcp_server import LEARN_URL, mcp_server
 from tests.fixtures.model_server import (
     Script,
@@ -37,12 +36,6 @@ def chat_app(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Script]]
         asyncio.run(ingest_tree(configured, write_tree(tmp_path)))
         with serve_in_thread(create_app(configured)) as url:
             yield url, script
-
-
-def chat(url: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    response = httpx.post(f"{url}/api/chat", json=body, timeout=60)
-    assert response.status_code == 200
-    return [json.loads(line) for line in response.text.splitlines() if line.strip()]
 
 
 def test_tool_call_runs_against_the_real_knowledge_base(chat_app: tuple[str, Script]) -> None:

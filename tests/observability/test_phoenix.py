@@ -4,7 +4,6 @@ the test reads back through Phoenix's REST API."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from buddy.app import create_app
 from buddy.config import Settings
 from buddy.storage.factory import opened_storage
-from tests.fixtures.chat_setup import ingest_tree, with_model
+from tests.fixtures.chat_setup import chat, ingest_tree, with_model
 from tests.fixtures.model_server import model_server, text_turn, tool_turn
 from tests.fixtures.phoenix_server import Phoenix
 from tests.fixtures.server import serve_in_thread
@@ -76,12 +75,6 @@ def phoenix_annotations(phoenix: Phoenix, span_ids: list[str]) -> list[dict[str,
     return found
 
 
-def post_chat(url: str, message: str) -> list[dict[str, Any]]:
-    response = httpx.post(f"{url}/api/chat", json={"message": message}, timeout=60)
-    assert response.status_code == 200
-    return [json.loads(line) for line in response.text.splitlines()]
-
-
 def test_a_chat_trace_and_its_feedback_land_in_phoenix(
     phoenix: Phoenix, settings: Settings, tmp_path: Path
 ) -> None:
@@ -93,7 +86,7 @@ def test_a_chat_trace_and_its_feedback_land_in_phoenix(
             text_turn(f"See [Building agents]({AGENTS_URL})."),
         ]
         with serve_in_thread(create_app(configured)) as url:
-            lines = post_chat(url, "How do I build an agent?")
+            lines = chat(url, {"message": "How do I build an agent?"})
             assert lines[-1]["type"] == "complete"
             span_id, trace_id = lines[0]["span_id"], lines[0]["trace_id"]
 
@@ -135,7 +128,7 @@ def test_feedback_waits_out_a_phoenix_outage_and_an_app_restart(
     configured = traced(settings, phoenix, demo_content=False)
     votes = 100
     with serve_in_thread(create_app(configured)) as url:
-        span_ids = [post_chat(url, f"question {n}")[0]["span_id"] for n in range(votes)]
+        span_ids = [chat(url, {"message": f"question {n}"})[0]["span_id"] for n in range(votes)]
     eventually(lambda: len(project_spans(phoenix)) >= votes, what="the answers' spans")
     phoenix.stop()
     unknown_span = "00000000000000ff"

@@ -32,6 +32,8 @@ from buddy.chat.stream import Event, citation, content, tool_call, tool_output
 from buddy.config import Settings
 from buddy.errors import BuddyError
 from buddy.news import service as news_service
+from buddy.nuget.service import NuGetService
+from buddy.nuget.text import package_text, search_text
 from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
@@ -62,6 +64,7 @@ class AgentServices:
     storage: Storage
     kb: KnowledgeBase
     gallery: SampleGallery
+    nuget: NuGetService
     agent: Agent[ChatContext] | None = None  # one per app (None when the provider is offline)
     mcp_note: str = ""  # why the MCP tools are missing, told to the user in a tool output
 
@@ -137,6 +140,34 @@ async def search_news(ctx: RunContextWrapper[ChatContext], query: str) -> str:
     return "\n".join(lines) or "No news found."
 
 
+@function_tool
+async def search_nuget(ctx: RunContextWrapper[ChatContext], query: str) -> str:
+    """Search NuGet for .NET packages; returns ids, latest stable versions, downloads, whether
+    the package is verified, and each package's URL."""
+    try:
+        results = await ctx.context.services.nuget.search(query, take=8)
+    except BuddyError as exc:  # the answer goes on without NuGet, and says why
+        return f"NuGet search failed: {exc.detail}"
+    for package in results.packages:
+        ctx.context.sources.add(package.url, f"{package.id} {package.version}", "nuget")
+    return search_text(results)
+
+
+@function_tool
+async def get_nuget_package(
+    ctx: RunContextWrapper[ChatContext], id: str, version: str | None = None
+) -> str:
+    """One NuGet package: its versions (listed, deprecated, vulnerable), dependencies per target
+    framework, license, README and the `dotnet add package` line. Omit version for the newest
+    stable one."""
+    try:
+        package = await ctx.context.services.nuget.package(id, version or None)
+    except BuddyError as exc:
+        return f"NuGet lookup failed: {exc.detail}"
+    ctx.context.sources.add(package.url, f"{package.id} {package.version}", "nuget")
+    return package_text(package)
+
+
 def _instructions(ctx: RunContextWrapper[ChatContext], agent: Agent[ChatContext]) -> str:
     return instructions(ctx.context.filters)
 
@@ -145,7 +176,13 @@ def build_agent(
     settings: Settings, client: openai.AsyncOpenAI, mcp: MCPServerStreamableHttp | None = None
 ) -> Agent[ChatContext]:
     """One agent per app: tools and model are built once, per-request state is the context."""
-    tools: list[Any] = [search_knowledge_base, search_samples, search_news]
+    tools: list[Any] = [
+        search_knowledge_base,
+        search_samples,
+        search_news,
+        search_nuget,
+        get_nuget_package,
+    ]
     if settings.chat_provider == "openai":
         tools.append(WebSearchTool())  # hosted search exists only on the Responses API
     return Agent[ChatContext](

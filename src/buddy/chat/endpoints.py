@@ -9,7 +9,7 @@ from buddy.auth.service import require_magic_key
 from buddy.chat import service
 from buddy.chat.agent import AgentServices
 from buddy.chat.schemas import ChatRequest
-from buddy.deps import GalleryDep, KnowledgeDep, SettingsDep, StorageDep
+from buddy.deps import GalleryDep, KnowledgeDep, NuGetDep, SettingsDep, StorageDep
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
@@ -29,6 +29,7 @@ async def chat(
     settings: SettingsDep,
     kb: KnowledgeDep,
     gallery: GalleryDep,
+    nuget: NuGetDep,
     x_magic_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> StreamingResponse:
     question = service.question_of(request)
@@ -42,6 +43,7 @@ async def chat(
                 storage,
                 kb,
                 gallery,
+                nuget,
                 http_request.app.state.agent,
                 http_request.app.state.mcp_note,
             ),

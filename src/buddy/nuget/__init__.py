@@ -1,0 +1,1 @@
+"""NuGet v3: package search and details from a service index (nuget.org by default)."""
