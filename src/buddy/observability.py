@@ -234,6 +234,12 @@ def annotate_listing(search: str | None, page: Paged[Any]) -> None:
     )
 
 
+def current_trace_id() -> str:
+    """The current trace's id for log lines ("" outside a recorded span)."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else ""
+
+
 def span_hex(span: trace.Span) -> tuple[str, str]:
     """(span_id as 16 lowercase hex, trace_id as 32 lowercase hex)."""
     context = span.get_span_context()

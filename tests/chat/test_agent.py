@@ -14,6 +14,8 @@ import pytest
 
 from buddy.app import create_app
 from buddy.config import Settings
+from buddy.storage.factory import opened_storage
+from buddy.storage.records import IndexInfo
 from tests.fixtures.chat_setup import chat, ingest_tree, with_model
 from tests.fixtures.mcp_server import LEARN_URL, mcp_server
 from tests.fixtures.model_server import (
@@ -103,22 +105,39 @@ def test_a_stalled_model_ends_the_answer_and_the_request(chat_app: tuple[str, Sc
     assert script.cancelled.wait(3), "the model request was not closed"
 
 
-def test_malformed_tool_arguments_become_a_tool_error_and_the_answer_goes_on(
+def test_malformed_tool_arguments_end_the_answer_with_one_error(
     chat_app: tuple[str, Script],
 ) -> None:
     url, script = chat_app
     script.turns = [
         tool_turn("search_knowledge_base", '{"query": "unterminated'),
-        text_turn("I could not search, so here is what I know."),
+        text_turn("never sent"),
     ]
     lines = chat(url, {"message": "hello"})
-    kinds = [line["type"] for line in lines]
-    assert kinds[0] == "metadata"
-    assert kinds[-1] == "complete"
-    assert "error" not in kinds
-    output = next(line for line in lines if line["type"] == "tool output")
-    assert "error" in output["content"].lower()
-    assert len(script.requests) == 2  # the model was told and carried on
+    assert [line["type"] for line in lines] == ["metadata", "tool_call", "error"]
+    assert lines[-1]["code"] == "tool_arguments_invalid"
+    assert "unterminated" not in json.dumps(lines[-1])  # the model's text stays internal
+    assert len(script.requests) == 1
+
+
+def test_a_failing_tool_ends_the_answer_with_one_error(
+    chat_app: tuple[str, Script], settings: Settings
+) -> None:
+    url, script = chat_app
+
+    async def switch_embedder() -> None:
+        async with opened_storage(settings) as storage:
+            await storage.chunks.set_index_info(IndexInfo("another-model", 384))
+
+    asyncio.run(switch_embedder())  # the knowledge base now refuses to search
+    script.turns = [
+        tool_turn("search_knowledge_base", '{"query": "agents"}'),
+        text_turn("never sent"),
+    ]
+    lines = chat(url, {"message": "hello"})
+    assert [line["type"] for line in lines] == ["metadata", "tool_call", "error"]
+    assert lines[-1]["code"] == "reindex_required"
+    assert "buddy reindex" in lines[-1]["content"]
 
 
 def test_a_client_disconnect_cancels_the_model_request(chat_app: tuple[str, Script]) -> None:

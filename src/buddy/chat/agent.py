@@ -22,7 +22,7 @@ from agents import (
     WebSearchTool,
     function_tool,
 )
-from agents.exceptions import AgentsException
+from agents.exceptions import AgentsException, ModelBehaviorError, UserError
 from agents.mcp import MCPServerStreamableHttp
 from openai.types.responses import ResponseTextDeltaEvent
 
@@ -34,6 +34,7 @@ from buddy.errors import BuddyError
 from buddy.news import service as news_service
 from buddy.nuget.service import NuGetService
 from buddy.nuget.text import package_text, search_text
+from buddy.observability import current_trace_id
 from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
@@ -105,7 +106,7 @@ class ChatContext:
     sources: _Sources = field(default_factory=_Sources)
 
 
-@function_tool
+@function_tool(failure_error_function=None)  # a failing tool ends the answer
 async def search_knowledge_base(ctx: RunContextWrapper[ChatContext], query: str) -> str:
     """Search .NET AI documentation; returns titled passages with their URLs."""
     kb, tags = ctx.context.services.kb, ctx.context.tags
@@ -120,7 +121,7 @@ async def search_knowledge_base(ctx: RunContextWrapper[ChatContext], query: str)
     return "\n\n".join(passages) or "No passages found."
 
 
-@function_tool
+@function_tool(failure_error_function=None)
 async def search_samples(ctx: RunContextWrapper[ChatContext], query: str) -> str:
     """Find .NET AI sample projects; returns titles, descriptions and repository URLs."""
     found = await ctx.context.services.gallery.best_matches(query, limit=5)
@@ -130,7 +131,7 @@ async def search_samples(ctx: RunContextWrapper[ChatContext], query: str) -> str
     return "\n".join(lines) or "No samples found."
 
 
-@function_tool
+@function_tool(failure_error_function=None)
 async def search_news(ctx: RunContextWrapper[ChatContext], query: str) -> str:
     """Find recent .NET AI news; returns dated items with links."""
     items = await news_service.search_news(ctx.context.services.storage, query, limit=5)
@@ -140,7 +141,7 @@ async def search_news(ctx: RunContextWrapper[ChatContext], query: str) -> str:
     return "\n".join(lines) or "No news found."
 
 
-@function_tool
+@function_tool(failure_error_function=None)
 async def search_nuget(ctx: RunContextWrapper[ChatContext], query: str) -> str:
     """Search NuGet for .NET packages; returns ids, latest stable versions, downloads, whether
     the package is verified, and each package's URL."""
@@ -153,7 +154,7 @@ async def search_nuget(ctx: RunContextWrapper[ChatContext], query: str) -> str:
     return search_text(results)
 
 
-@function_tool
+@function_tool(failure_error_function=None)
 async def get_nuget_package(
     ctx: RunContextWrapper[ChatContext], id: str, version: str | None = None
 ) -> str:
@@ -224,6 +225,26 @@ def _model(settings: Settings, client: openai.AsyncOpenAI) -> Any:
     return OpenAIChatCompletionsModel(settings.chat_model, client)
 
 
+def _run_error(exc: Exception, names: dict[str, str]) -> BuddyError:
+    """What went wrong, told without internals; tool failures are logged with their cause."""
+    text = str(exc)
+    trace_id = current_trace_id()
+    if isinstance(exc, ModelBehaviorError) and text.startswith("Invalid JSON input for tool"):
+        log.warning("tool_arguments_invalid", tools=sorted(set(names.values())), trace_id=trace_id)
+        return ModelError(
+            "The model called a tool with arguments that are not valid JSON.",
+            code="tool_arguments_invalid",
+        )
+    if isinstance(exc, UserError) and text.startswith("Error running tool"):
+        cause = exc.__cause__
+        if isinstance(cause, BuddyError):  # our own errors are written for people
+            log.warning("tool_failed", code=cause.code, trace_id=trace_id)
+            return cause
+        log.error("tool_failed", error_type=type(cause).__name__, trace_id=trace_id, exc_info=cause)
+        return ModelError("A tool failed while preparing the answer.", code="tool_failed")
+    return _model_error(exc)
+
+
 def _model_error(exc: Exception) -> ModelError:
     if isinstance(exc, openai.RateLimitError):
         return ModelError("The model is busy (rate limited); try again shortly.", code="model_busy")
@@ -280,7 +301,7 @@ async def agent_answer(
             for line in _translate(event, names, answer):
                 yield line
     except (openai.OpenAIError, AgentsException) as exc:
-        raise _model_error(exc) from None
+        raise _run_error(exc, names) from None
     finally:
         result.cancel()
     usage = result.context_wrapper.usage
