@@ -60,6 +60,7 @@ BACKENDS: dict[str, BackendFactory] = {
 
 
 def drop_live_database(tmp_path: Path) -> None:
+    client: MongoClient[dict[str, Any]]
     with MongoClient(os.environ[LIVE_URI_VARIABLE]) as client:
         client.drop_database(database_for(tmp_path))
 
