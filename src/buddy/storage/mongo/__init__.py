@@ -46,6 +46,7 @@ class MongoStorage:
     async def prepare(self, vector_dimension: int, report: Callable[[str], None]) -> None:
         report(f"regular and TTL indexes ready in {self.db.database_name}")
         await ensure_search_indexes(self.db, vector_dimension, report)
+        self.chunks.forget_search_mode()
         moved = await self.keys.upgrade_legacy()
         if moved:
             report(f"rewrote {moved} seed registration(s) into hashed magic keys")

@@ -29,6 +29,7 @@ from buddy.storage.mongo.connection import (
     Collection,
     Document,
     MongoDatabase,
+    Session,
     guarded,
 )
 from buddy.storage.mongo.search import (
@@ -118,6 +119,11 @@ class _SearchState:
         self.final = False  # the server has no search support at all
         self.lock = asyncio.Lock()
 
+    def current(self) -> SearchMode | None:
+        """The known mode, or None when it is time to ask the server (again)."""
+        fresh = time.monotonic() - self.checked_at < _RECHECK_SECONDS
+        return self.mode if self.final or fresh else None
+
     def give_up(self, why: str) -> None:
         log.warning("mongodb_search_fallback", reason=why)
         self.mode = _fallback(f"{why}; exact in-app scoring over a bounded candidate set")
@@ -172,8 +178,19 @@ class MongoChunkStore:
 
     @guarded
     async def replace_page(self, page: DocPage, chunks: Sequence[Chunk]) -> None:
-        # Without a multi-document transaction (a standalone server has none) the order keeps
-        # readers safe: new chunks land first, then the page's leftovers go.
+        if await self._db.transactions():
+            async with self._db.client.start_session() as session:
+                await session.with_transaction(
+                    lambda inside: self._write_page(page, chunks, inside)
+                )
+        else:
+            await self._write_page(page, chunks, None)
+
+    async def _write_page(
+        self, page: DocPage, chunks: Sequence[Chunk], session: Session | None
+    ) -> None:
+        # Without a transaction (a standalone server has none) the order still keeps readers
+        # safe: new chunks land first, then the page's leftovers go.
         ids = [chunk.id for chunk in chunks]
         if chunks:
             await self._chunks.bulk_write(
@@ -182,10 +199,15 @@ class MongoChunkStore:
                     for chunk in chunks
                 ],
                 ordered=False,
+                session=session,
             )
-        await self._chunks.delete_many({"page_key": page.key, "_id": {"$nin": ids}})
-        await self._pages.replace_one({"_id": page.key}, _page_document(page), upsert=True)
-        await bump(self._meta, _VERSION_KEY)
+        await self._chunks.delete_many(
+            {"page_key": page.key, "_id": {"$nin": ids}}, session=session
+        )
+        await self._pages.replace_one(
+            {"_id": page.key}, _page_document(page), upsert=True, session=session
+        )
+        await bump(self._meta, _VERSION_KEY, session)
 
     @guarded
     async def delete_pages(self, keys: Sequence[str]) -> int:
@@ -284,6 +306,10 @@ class MongoChunkStore:
     async def search_mode(self) -> SearchMode:
         return await self._mode()
 
+    def forget_search_mode(self) -> None:
+        """Ask the server again on the next search (search indexes were just made)."""
+        self._search = _SearchState()
+
     @guarded
     async def count_chunks(self) -> int:
         return await self._chunks.count_documents({})
@@ -334,16 +360,11 @@ class MongoChunkStore:
 
     async def _mode(self) -> SearchMode:
         state = self._search
-        if state.mode is not None and (
-            state.final or time.monotonic() - state.checked_at < _RECHECK_SECONDS
-        ):
-            return state.mode
-        async with state.lock:
-            if state.mode is None or not (
-                state.final or time.monotonic() - state.checked_at < _RECHECK_SECONDS
-            ):
-                state.mode = await self._probe()
-                state.checked_at = time.monotonic()
+        if state.current() is None:
+            async with state.lock:
+                if state.current() is None:
+                    state.mode = await self._probe()
+                    state.checked_at = time.monotonic()
         assert state.mode is not None  # noqa: S101 - set just above
         return state.mode
 

@@ -11,17 +11,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import numpy as np
 from pymongo import ReturnDocument
 
-from buddy.storage.mongo.connection import Collection, Document
+from buddy.storage.mongo.connection import Collection, Document, Session
+from buddy.storage.terms import query_words
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# Question words that only add noise to a keyword query (the same list the SQLite FTS uses).
-STOPWORDS = frozenset(
-    (
-        "a an and are as at be by can do does for from how i in is it me my of on or "
-        "should so that the this to use using what when where which who why will with "
-        "you your we our there their its into about get"
-    ).split()
-)
 
 
 def utc(value: datetime) -> datetime:
@@ -81,10 +74,8 @@ def literal_pattern(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased query words without question noise (all words if nothing else is left)."""
-    found = [word.lower() for word in _WORD.findall(text)]
-    kept = [word for word in found if word not in STOPWORDS] or found
-    return list(dict.fromkeys(kept))
+    """Lower-cased query words, once each, as the `keywords` fields store them."""
+    return list(dict.fromkeys(word.lower() for word in query_words(text)))
 
 
 def tokens(text: str) -> list[str]:
@@ -101,10 +92,14 @@ def tag_filter(tags: Sequence[str], languages: Sequence[str]) -> Document:
     return query
 
 
-async def bump(meta: Collection, name: str) -> int:
+async def bump(meta: Collection, name: str, session: Session | None = None) -> int:
     """Advance a named counter atomically and return its new value."""
     found = await meta.find_one_and_update(
-        {"_id": name}, {"$inc": {"n": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        {"_id": name},
+        {"$inc": {"n": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+        session=session,
     )
     return int(found["n"]) if found else 1
 

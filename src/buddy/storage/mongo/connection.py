@@ -8,6 +8,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import structlog
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
@@ -20,6 +21,7 @@ Document = dict[str, Any]
 Client = AsyncMongoClient[Document]
 Collection = AsyncCollection[Document]
 ClientFactory = Callable[[], Client]
+Session = AsyncClientSession
 
 log = structlog.get_logger(__name__)
 
@@ -62,10 +64,28 @@ class MongoDatabase:
         self._factory = client_factory
         self.database_name = database_name
         self._client: Client | None = None
+        self._transactions: bool | None = None
 
     async def open(self) -> None:
         if self._client is None:
             self._client = self._factory()
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            raise StorageError("The database is not open.")
+        return self._client
+
+    async def transactions(self) -> bool:
+        """Whether multi-document transactions work: replica sets and sharded clusters (every
+        Atlas cluster) have them, a standalone server does not. Asked once."""
+        if self._transactions is None:
+            try:
+                hello = await self.db.command("hello")
+            except PyMongoError:
+                hello = {}
+            self._transactions = "setName" in hello or hello.get("msg") == "isdbgrid"
+        return self._transactions
 
     async def close(self) -> None:
         if self._client is not None:
@@ -74,9 +94,7 @@ class MongoDatabase:
 
     @property
     def db(self) -> AsyncDatabase[Document]:
-        if self._client is None:
-            raise StorageError("The database is not open.")
-        return self._client[self.database_name]
+        return self.client[self.database_name]
 
     def collection(self, name: str) -> Collection:
         return self.db[name]

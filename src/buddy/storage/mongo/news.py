@@ -48,7 +48,7 @@ def _values(item: NewsItem) -> Document:
 def _item(doc: Document) -> NewsItem:
     published = read_time(doc.get("publishedDate"))
     return NewsItem(
-        id=str(doc["_id"]),
+        id=str(doc.get("documentId") or doc["_id"]),
         title=str(doc.get("title", "")),
         url=str(doc.get("sourceUrl", "")),
         summary=str(doc.get("summary", "")),
