@@ -16,7 +16,8 @@ BACKENDS = {"sqlite": "buddy.storage.sqlite", "mongodb": "buddy.storage.mongo"}
 
 
 def backend_name(settings: Settings) -> str:
-    if settings.mongodb_uri is not None:
+    # An empty MONGODB_URI (a seed .env template) means "not set".
+    if settings.mongodb_uri is not None and settings.mongodb_uri.get_secret_value():
         return "mongodb"
     return "sqlite"
 

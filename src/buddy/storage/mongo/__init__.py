@@ -61,6 +61,6 @@ class MongoStorage:
 
 def create_storage(settings: Settings) -> Storage:
     """Entry point named by the backend registry in `buddy.storage.factory`."""
-    if settings.mongodb_uri is None:
+    if settings.mongodb_uri is None or not settings.mongodb_uri.get_secret_value():
         raise StorageError("MONGODB_URI is not set.")
     return MongoStorage(settings, real_client(settings.mongodb_uri.get_secret_value()))

@@ -11,7 +11,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from buddy.errors import StorageError
 
@@ -109,6 +109,10 @@ def guarded(
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return await work(*args, **kwargs)
+        except ConnectionFailure as exc:
+            log.error("mongodb_unreachable", operation=work.__qualname__, error=type(exc).__name__)
+            msg = "MongoDB is not reachable; check MONGODB_URI and that the server is up."
+            raise StorageError(msg) from exc
         except PyMongoError as exc:
             log.error("mongodb_error", operation=work.__qualname__, error=type(exc).__name__)
             raise StorageError("The database could not complete the request.") from exc
