@@ -125,9 +125,10 @@ class _SearchState:
         return self.mode if self.final or fresh else None
 
     def give_up(self, why: str) -> None:
+        """A search stage failed: score in-app for a while, then ask the server again."""
         log.warning("mongodb_search_fallback", reason=why)
         self.mode = _fallback(f"{why}; exact in-app scoring over a bounded candidate set")
-        self.final = True
+        self.checked_at = time.monotonic()
 
 
 def _fallback(detail: str) -> SearchMode:
