@@ -9,11 +9,12 @@ from rich.table import Table
 
 from buddy import __version__
 from buddy.cli_content import ingest_app, samples_app
+from buddy.cli_db import db_app
 from buddy.cli_feedback import feedback_app, prune_command
 from buddy.cli_keys import keys_app
 from buddy.cli_knowledge import eval_app, reindex_command, search_command
 from buddy.cli_nuget import nuget_app
-from buddy.cli_support import out, run_async, set_debug, settings_for_command
+from buddy.cli_support import out, set_debug, settings_for_command
 from buddy.config import describe_settings
 
 app = typer.Typer(
@@ -23,7 +24,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(samples_app, name="samples")
@@ -79,23 +79,6 @@ def serve(
         log_config=None,
         proxy_headers=True,
     )
-
-
-@db_app.command("init")
-def db_init() -> None:
-    """Create the store and bring its schema up to date (safe to run again)."""
-    from buddy.storage.factory import opened_storage  # noqa: PLC0415 - keeps --help fast
-
-    settings = settings_for_command()
-
-    async def work() -> str:
-        async with opened_storage(settings) as storage:
-            await storage.ping()
-            return storage.name
-
-    name = run_async(work)
-    where = settings.sqlite_path if name == "sqlite" else settings.database_name
-    out.print(f"[green]ok[/] {name} store ready at {where}")
 
 
 @app.command("config")

@@ -125,6 +125,34 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = Field(
         default="console", description="`console` for people, `json` for log collectors."
     )
+    mongo_num_candidates: int = Field(
+        default=1200,
+        ge=1,
+        le=10_000,
+        description=(
+            "Atlas `$vectorSearch` numCandidates: neighbours considered before the best are kept "
+            "(about 20x the limit keeps approximate search close to exact)."
+        ),
+    )
+    mongo_vector_limit: int = Field(
+        default=60,
+        ge=1,
+        le=1000,
+        description="Most chunks one Atlas `$vectorSearch` or `$search` returns for fusion.",
+    )
+    mongo_fallback_candidates: int = Field(
+        default=5000,
+        ge=100,
+        description=(
+            "Without Atlas Search: most chunks scored in-app for one keyword search "
+            "(bounds memory and time on a plain MongoDB server)."
+        ),
+    )
+    telemetry_retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days telemetry events are kept: `buddy db prune`; MongoDB also by TTL index.",
+    )
     sqlite_readers: int = Field(
         default=4,
         ge=1,
@@ -233,9 +261,6 @@ class Settings(BaseSettings):
         default=90,
         ge=1,
         description="Days the question, sources and answer of each chat are kept for feedback.",
-    )
-    telemetry_retention_days: int = Field(
-        default=180, ge=1, description="Days consented telemetry events are kept."
     )
 
     @field_validator("cors_origins", "feeds", mode="before")

@@ -34,10 +34,20 @@ async def knowledge_check(kb: KnowledgeBase) -> Check:
     return Check(status="ok" if usable else "degraded", detail=detail)
 
 
+async def search_check(storage: Storage) -> Check:
+    """Where searches run: a MongoDB store without Atlas Search scores in-app, and says so."""
+    try:
+        mode = await asyncio.wait_for(storage.chunks.search_mode(), _PROBE_TIMEOUT_S)
+    except (BuddyError, TimeoutError):
+        return Check(status="down", detail="search support could not be checked")
+    return Check(status="degraded" if mode.degraded else "ok", detail=mode.detail)
+
+
 async def health(storage: Storage, kb: KnowledgeBase) -> HealthResponse:
     checks = {"storage": await storage_check(storage)}
     if checks["storage"].status == "ok":
         checks["knowledge"] = await knowledge_check(kb)
+        checks["search"] = await search_check(storage)
     healthy = all(check.status == "ok" for check in checks.values())
     return HealthResponse(
         status="healthy" if healthy else "degraded",

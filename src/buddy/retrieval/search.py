@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import structlog
 
 from buddy.errors import BuddyError
@@ -70,6 +72,14 @@ def retrieval_attributes(hits: Sequence[SearchHit], tags: Sequence[str]) -> dict
         attributes[f"{prefix}.content"] = hit.snippet
         attributes[f"{prefix}.metadata"] = json.dumps({"title": hit.title, "heading": hit.heading})
     return attributes
+
+
+@dataclass(frozen=True)
+class _DenseHit:
+    chunk_id: str
+    page_key: str
+    language: str
+    score: float  # cosine similarity
 
 
 @dataclass
@@ -175,7 +185,6 @@ class KnowledgeBase:
     async def _search(
         self, query: str, k: int, tags: Sequence[str], languages: Sequence[str]
     ) -> list[SearchHit]:
-        index = await self._current_index()
         weights = self.weights
         embedding = {
             "openinference.span.kind": "EMBEDDING",
@@ -183,18 +192,14 @@ class KnowledgeBase:
         }
         with tracer().start_as_current_span("embed", attributes=embedding):
             vector = (await self._embedder.embed([query]))[0]
-        dense_hits = index.search(vector, weights.candidates, index.mask(tags, languages))
+        dense_hits = await self._dense(vector, tags, languages)
         keyword_hits = await self._storage.chunks.keyword_search(
             query, weights.candidates, tags, languages
         )
         candidates: dict[str, _Candidate] = {}
-        table = index.table
-        dense_scores = {table.ids[hit.row]: hit.score for hit in dense_hits}
+        dense_scores = {hit.chunk_id: hit.score for hit in dense_hits}
         for hit in dense_hits:
-            chunk_id = table.ids[hit.row]
-            candidates[chunk_id] = _Candidate(
-                chunk_id, table.page_keys[hit.row], language=table.languages[hit.row]
-            )
+            candidates[hit.chunk_id] = _Candidate(hit.chunk_id, hit.page_key, language=hit.language)
         keyword_scores = {found.chunk.id: found.score for found in keyword_hits}
         for found in keyword_hits:
             chunk = found.chunk
@@ -210,6 +215,33 @@ class KnowledgeBase:
             if candidate.language not in PREFERRED_LANGUAGES:
                 candidate.fused *= weights.other_language_penalty
         return await self._pages(sorted(candidates.values(), key=lambda c: -c.fused), k)
+
+    async def _dense(
+        self, vector: npt.NDArray[np.float32], tags: Sequence[str], languages: Sequence[str]
+    ) -> list[_DenseHit]:
+        """Nearest chunks: searched by the store when it can (Atlas), else in memory."""
+        limit = self.weights.candidates
+        served = await self._storage.chunks.vector_search(vector.tolist(), limit, tags, languages)
+        if served is None:
+            index = await self._current_index()
+            table = index.table
+            return [
+                _DenseHit(
+                    table.ids[hit.row],
+                    table.page_keys[hit.row],
+                    table.languages[hit.row],
+                    hit.score,
+                )
+                for hit in index.search(vector, limit, index.mask(tags, languages))
+            ]
+        now = time.monotonic()
+        if now - self._checked_at >= self._recheck_seconds:
+            await verify_index(self._storage, self._embedder)  # vectors of one model only
+            self._checked_at = now
+        return [
+            _DenseHit(hit.chunk.id, hit.chunk.page_key, hit.chunk.language, hit.score)
+            for hit in served
+        ]
 
     async def _pages(self, ranked: list[_Candidate], k: int) -> list[SearchHit]:
         best: dict[str, list[_Candidate]] = {}

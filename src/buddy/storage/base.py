@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -18,6 +18,7 @@ from buddy.storage.records import (
     PageRequest,
     Sample,
     ScoredChunk,
+    SearchMode,
     TelemetryEvent,
     UpsertCounts,
     VectorTable,
@@ -41,6 +42,10 @@ class ChunkStore(Protocol):
 
     async def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
         """Chunks by id, in the order asked; unknown ids are skipped."""
+        ...
+
+    async def pages(self) -> list[DocPage]:
+        """Every stored page, by key (copying a store needs them)."""
         ...
 
     async def page_chunks(self, page_key: str) -> list[Chunk]:
@@ -68,6 +73,23 @@ class ChunkStore(Protocol):
         without vectors (see vector_table).
         """
         ...
+
+    async def vector_search(
+        self,
+        vector: Sequence[float],
+        limit: int,
+        tags: Sequence[str] = (),
+        languages: Sequence[str] = (),
+    ) -> list[ScoredChunk] | None:
+        """Nearest chunks by cosine similarity, searched on the server, filtered like
+        keyword_search; scores are cosine similarities and chunks come without vectors.
+
+        None means this store cannot search vectors itself right now: the caller then scores
+        `vector_table` in memory.
+        """
+        ...
+
+    async def search_mode(self) -> SearchMode: ...
 
     async def count_chunks(self) -> int: ...
 
@@ -206,6 +228,11 @@ class Storage(Protocol):
 
     async def open(self) -> None:
         """Connect and bring the schema up to date."""
+        ...
+
+    async def prepare(self, vector_dimension: int, report: Callable[[str], None]) -> None:
+        """Create what the engine needs beyond `open()` (search indexes for vectors of this
+        size); safe to run again. `report` receives one line per step for the operator."""
         ...
 
     async def close(self) -> None: ...

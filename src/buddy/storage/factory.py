@@ -5,34 +5,33 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import cast
 
 from buddy.config import Settings
-from buddy.errors import ServiceUnavailableError
 from buddy.storage.base import Storage
 
 # One entry per engine: module path of a `create_storage(settings)` function.
-BACKENDS = {"sqlite": "buddy.storage.sqlite"}
+BACKENDS = {"sqlite": "buddy.storage.sqlite", "mongodb": "buddy.storage.mongo"}
 
 
 def backend_name(settings: Settings) -> str:
-    if settings.mongodb_uri is not None:
+    # An empty MONGODB_URI (a seed .env template) means "not set".
+    if settings.mongodb_uri is not None and settings.mongodb_uri.get_secret_value():
         return "mongodb"
     return "sqlite"
 
 
 def create_storage(settings: Settings) -> Storage:
     """A closed Storage for the configured engine; call `open()` before use."""
-    name = backend_name(settings)
-    module_path = BACKENDS.get(name)
-    if module_path is None:
-        msg = (
-            f"MONGODB_URI is set, but this build has no {name} storage backend yet; "
-            "unset MONGODB_URI to use the embedded SQLite store"
-        )
-        raise ServiceUnavailableError(msg, code="storage_backend_missing")
-    module = importlib.import_module(module_path)
+    module = importlib.import_module(BACKENDS[backend_name(settings)])
     return cast(Storage, module.create_storage(settings))
+
+
+def sqlite_file_storage(path: Path, settings: Settings) -> Storage:
+    """A closed SQLite store on a given file, whatever engine is configured (for copying)."""
+    module = importlib.import_module(BACKENDS["sqlite"])
+    return cast(Storage, module.open_file(path, settings))
 
 
 @asynccontextmanager

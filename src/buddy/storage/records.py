@@ -108,6 +108,15 @@ class ScoredChunk:
 
 
 @dataclass(frozen=True)
+class SearchMode:
+    """How a store answers searches, for /health: on the server or scored in this process."""
+
+    server_side: bool
+    degraded: bool
+    detail: str
+
+
+@dataclass(frozen=True)
 class IndexInfo:
     """The embedding model the stored vectors came from; mixing models is refused."""
 

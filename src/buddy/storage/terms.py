@@ -1,9 +1,18 @@
-"""Identifier parts for keyword indexes: `IChatClient` also answers to `chat client`."""
+"""Words for keyword indexes and queries: `IChatClient` also answers to `chat client`."""
 
 from __future__ import annotations
 
 import re
 
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Words that only add noise to an OR query of a question.
+_STOPWORDS = frozenset(
+    (
+        "a an and are as at be by can do does for from how i in is it me my of on or "
+        "should so that the this to use using what when where which who why will with "
+        "you your we our there their its into about get"
+    ).split()
+)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
@@ -20,3 +29,9 @@ def identifier_terms(text: str) -> str:
             if len(found) > 1 or "." in name or "_" in name:
                 parts.update((part.lower(), None) for part in found if len(part) > 1)
     return " ".join(parts)
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query as typed, without question noise (all of them if nothing else)."""
+    found: list[str] = _WORD.findall(text)
+    return [word for word in found if word.lower() not in _STOPWORDS] or found

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from buddy.config import Settings
 from buddy.storage.base import Storage
 from buddy.storage.sqlite.chunks import SqliteChunkStore
@@ -34,6 +37,9 @@ class SqliteStorage:
     async def open(self) -> None:
         await self.db.open()
 
+    async def prepare(self, vector_dimension: int, report: Callable[[str], None]) -> None:
+        report(f"SQLite schema is current at {self.db.path} (open() migrates it)")
+
     async def close(self) -> None:
         await self.db.close()
 
@@ -43,4 +49,9 @@ class SqliteStorage:
 
 def create_storage(settings: Settings) -> Storage:
     """Entry point named by the backend registry in `buddy.storage.factory`."""
-    return SqliteStorage(SqliteDatabase(settings.sqlite_path, readers=settings.sqlite_readers))
+    return open_file(settings.sqlite_path, settings)
+
+
+def open_file(path: Path, settings: Settings) -> Storage:
+    """A store on a given SQLite file, such as the source of `buddy db migrate-from-sqlite`."""
+    return SqliteStorage(SqliteDatabase(path, readers=settings.sqlite_readers))

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from buddy.storage.records import Chunk, DocPage, IndexInfo, ScoredChunk, VectorTable
+from buddy.storage.records import (
+    Chunk,
+    DocPage,
+    IndexInfo,
+    ScoredChunk,
+    SearchMode,
+    VectorTable,
+)
 from buddy.storage.sqlite.codec import (
     bump_version,
     dump_list,
@@ -136,6 +143,25 @@ class SqliteChunkStore:
 
         return await self._db.read(work)
 
+    async def pages(self) -> list[DocPage]:
+        def work(conn: sqlite3.Connection) -> list[DocPage]:
+            rows = conn.execute(
+                "SELECT key, title, url, source_path, content_hash, updated FROM pages ORDER BY key"
+            ).fetchall()
+            return [
+                DocPage(
+                    key=row["key"],
+                    title=row["title"],
+                    url=row["url"],
+                    source_path=row["source_path"],
+                    content_hash=row["content_hash"],
+                    updated=from_iso_or_none(row["updated"]),
+                )
+                for row in rows
+            ]
+
+        return await self._db.read(work)
+
     async def page_chunks(self, page_key: str) -> list[Chunk]:
         def work(conn: sqlite3.Connection) -> list[Chunk]:
             rows = conn.execute(
@@ -202,6 +228,20 @@ class SqliteChunkStore:
             return [ScoredChunk(_chunk(row), -float(row["rank"])) for row in rows]
 
         return await self._db.read(work)
+
+    async def vector_search(
+        self,
+        vector: Sequence[float],
+        limit: int,
+        tags: Sequence[str] = (),
+        languages: Sequence[str] = (),
+    ) -> list[ScoredChunk] | None:
+        return None  # SQLite has no vector index: the knowledge base scores vector_table
+
+    async def search_mode(self) -> SearchMode:
+        return SearchMode(
+            server_side=False, degraded=False, detail="exact vectors in memory + SQLite FTS5"
+        )
 
     async def count_chunks(self) -> int:
         return await self._db.read(

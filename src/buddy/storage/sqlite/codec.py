@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 from array import array
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Words that only add noise to an OR query of a question.
-_STOPWORDS = frozenset(
-    (
-        "a an and are as at be by can do does for from how i in is it me my of on or "
-        "should so that the this to use using what when where which who why will with "
-        "you your we our there their its into about get"
-    ).split()
-)
+from buddy.storage.terms import query_words
 
 
 def to_iso(value: datetime) -> str:
@@ -63,8 +54,7 @@ def content_hash(*parts: object) -> str:
 
 def fts_query(text: str) -> str | None:
     """Turn free text into an FTS5 query of quoted words joined by OR; None when no word."""
-    found = _WORD.findall(text)
-    words = [word for word in found if word.lower() not in _STOPWORDS] or found
+    words = query_words(text)
     if not words:
         return None
     return " OR ".join(f'"{word}"' for word in dict.fromkeys(words))

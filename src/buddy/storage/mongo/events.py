@@ -1,0 +1,186 @@
+"""Feedback (with its outbox state), the answers it rates, and telemetry (TTL-expired)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from buddy.storage.mongo.codec import bump, read_time, strings, utc
+from buddy.storage.mongo.connection import (
+    ANSWERS,
+    FEEDBACK,
+    META,
+    TELEMETRY,
+    Collection,
+    Document,
+    MongoDatabase,
+    guarded,
+)
+from buddy.storage.records import AnswerRecord, Feedback, TelemetryEvent
+
+# Error texts are for operators reading the outbox; keep documents small.
+_MAX_ERROR_CHARS = 500
+
+
+def _feedback(doc: Document) -> Feedback:
+    return Feedback(
+        id=int(doc["_id"]),
+        span_id=str(doc.get("span_id", "")),
+        trace_id=str(doc.get("trace_id", "")),
+        feedback_type=str(doc.get("feedback_type", "")),
+        comment=str(doc.get("comment", "")),
+        created_at=read_time(doc.get("created_at")),
+        forwarded_to=strings(doc.get("forwarded_to")),
+        attempts=int(doc.get("attempts", 0)),
+        last_error=str(doc.get("last_error", "")),
+    )
+
+
+class MongoFeedbackStore:
+    def __init__(self, db: MongoDatabase) -> None:
+        self._db = db
+
+    @property
+    def _feedback(self) -> Collection:
+        return self._db.collection(FEEDBACK)
+
+    @guarded
+    async def add_feedback(self, feedback: Feedback) -> Feedback:
+        # Integer ids like SQLite's, so API responses and the CLI look the same on both.
+        feedback_id = await bump(self._db.collection(META), "sequence:feedback")
+        await self._feedback.insert_one(
+            {
+                "_id": feedback_id,
+                "span_id": feedback.span_id,
+                "trace_id": feedback.trace_id,
+                "feedback_type": feedback.feedback_type,
+                "comment": feedback.comment,
+                "created_at": utc(feedback.created_at),
+                "forwarded_to": [],
+                "attempts": 0,
+                "last_error": "",
+            }
+        )
+        return replace(feedback, id=feedback_id)
+
+    @guarded
+    async def pending_feedback(self, target: str, limit: int, max_attempts: int) -> list[Feedback]:
+        # `$ne` on an array field matches documents where no element equals the value.
+        wanted = {"forwarded_to": {"$ne": str(target)}, "attempts": {"$lt": int(max_attempts)}}
+        cursor = self._feedback.find(wanted).sort("_id", 1)
+        return [_feedback(doc) async for doc in cursor.limit(limit)]
+
+    @guarded
+    async def mark_forwarded(self, feedback_id: int, target: str) -> None:
+        await self._feedback.update_one(
+            {"_id": int(feedback_id)},
+            {"$addToSet": {"forwarded_to": str(target)}, "$set": {"last_error": ""}},
+        )
+
+    @guarded
+    async def record_failure(self, feedback_id: int, error: str) -> None:
+        await self._feedback.update_one(
+            {"_id": int(feedback_id)},
+            {"$inc": {"attempts": 1}, "$set": {"last_error": error[:_MAX_ERROR_CHARS]}},
+        )
+
+    @guarded
+    async def get_feedback(self, feedback_id: int) -> Feedback | None:
+        found = await self._feedback.find_one({"_id": int(feedback_id)})
+        return None if found is None else _feedback(found)
+
+    @guarded
+    async def list_feedback(
+        self, since: datetime | None = None, feedback_type: str | None = None
+    ) -> list[Feedback]:
+        wanted: Document = {}
+        if since is not None:
+            wanted["created_at"] = {"$gte": utc(since)}
+        if feedback_type is not None:
+            wanted["feedback_type"] = str(feedback_type)
+        return [_feedback(doc) async for doc in self._feedback.find(wanted).sort("_id", 1)]
+
+
+class MongoAnswerStore:
+    """Answers by span id (`_id`), for feedback exports."""
+
+    def __init__(self, db: MongoDatabase) -> None:
+        self._db = db
+
+    @property
+    def _answers(self) -> Collection:
+        return self._db.collection(ANSWERS)
+
+    @guarded
+    async def add_answer(self, answer: AnswerRecord) -> None:
+        await self._answers.replace_one(
+            {"_id": answer.span_id},
+            {
+                "_id": answer.span_id,
+                "trace_id": answer.trace_id,
+                "question": answer.question,
+                "answer": answer.answer,
+                "sources": list(answer.sources),
+                "provider": answer.provider,
+                "error_code": answer.error_code,
+                "created_at": utc(answer.created_at),
+            },
+            upsert=True,
+        )
+
+    @guarded
+    async def answers_for(self, span_ids: Sequence[str]) -> dict[str, AnswerRecord]:
+        wanted = {"_id": {"$in": [str(span_id) for span_id in span_ids]}}
+        found: dict[str, AnswerRecord] = {}
+        async for doc in self._answers.find(wanted):
+            found[str(doc["_id"])] = AnswerRecord(
+                span_id=str(doc["_id"]),
+                trace_id=str(doc.get("trace_id", "")),
+                question=str(doc.get("question", "")),
+                answer=str(doc.get("answer", "")),
+                created_at=read_time(doc.get("created_at")),
+                sources=strings(doc.get("sources")),
+                provider=str(doc.get("provider", "")),
+                error_code=str(doc.get("error_code", "")),
+            )
+        return found
+
+    @guarded
+    async def delete_answers_before(self, cutoff: datetime) -> int:
+        result = await self._answers.delete_many({"created_at": {"$lt": utc(cutoff)}})
+        return int(result.deleted_count)
+
+
+class MongoTelemetryStore:
+    def __init__(self, db: MongoDatabase) -> None:
+        self._db = db
+
+    @property
+    def _events(self) -> Collection:
+        return self._db.collection(TELEMETRY)
+
+    @guarded
+    async def add_event(self, event: TelemetryEvent) -> TelemetryEvent:
+        event_id = await bump(self._db.collection(META), "sequence:telemetry")
+        await self._events.insert_one(
+            {
+                "_id": event_id,
+                "event_type": event.event_type,
+                "data": event.data,
+                "created_at": utc(event.created_at),
+                # The TTL index counts from arrival: event times come from browsers' clocks.
+                "stored_at": datetime.now(UTC),
+            }
+        )
+        return replace(event, id=event_id)
+
+    @guarded
+    async def count_events(self, event_type: str | None = None) -> int:
+        wanted = {} if event_type is None else {"event_type": str(event_type)}
+        return await self._events.count_documents(wanted)
+
+    @guarded
+    async def delete_events_before(self, cutoff: datetime) -> int:
+        result = await self._events.delete_many({"created_at": {"$lt": utc(cutoff)}})
+        return result.deleted_count
