@@ -13,6 +13,7 @@ EventType = Literal[
     "chat_started",
     "feedback_given",
     "consent_changed",
+    "code_copied",
 ]
 Value = Annotated[str, StringConstraints(max_length=200)] | int | float | bool | None
 
