@@ -220,7 +220,7 @@ export function setupChat() {
     if (!message || controller) return;
     question.value = '';
     view.classList.add('chatting');
-    const asked = el('article', { class: 'turn user', 'aria-label': 'Your question' },
+    const asked = el('article', { class: 'turn user', 'aria-label': 'You asked' },
       el('p', { class: 'bubble', text: message }));
     log.append(asked);
     asked.scrollIntoView({ block: 'nearest' });

@@ -1,5 +1,6 @@
 import { setupChat } from './chat.js';
 import { setupConsent } from './consent.js';
+import { trapFocus } from './dom.js';
 import { setupHome } from './home.js';
 import { captureMagicKey } from './key.js';
 import { setupNews } from './news.js';
@@ -10,6 +11,7 @@ import { trackExternalLinks } from './telemetry.js';
 captureMagicKey();
 setupConsent();
 trackExternalLinks();
+for (const dialog of document.querySelectorAll('dialog')) trapFocus(dialog);
 
 const chat = setupChat();
 const openSample = setupSampleDialog();
