@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    sync_playwright,
+)
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from buddy.app import create_app
@@ -38,8 +45,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 T = TypeVar("T")
 _NOT_LOCAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
 
@@ -163,7 +170,8 @@ def open_page(page: Page, url: str, *, consent: str | None = "Accept") -> None:
     """Open a page of the app and answer the first-visit consent banner."""
     page.goto(url)
     if consent is not None:
-        page.get_by_role("region", name="Privacy choice").get_by_role("button", name=consent).click()
+        banner = page.get_by_role("region", name="Privacy choice")
+        banner.get_by_role("button", name=consent).click()
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -31,7 +31,7 @@ export async function setupOptions() {
         .filter((filter) => chosen[filter.name])
         .map((filter) =>
           el('span', { class: 'chip', 'data-filter': filter.name },
-            `${filter.label}: ${chosen[filter.name]}`,
+            el('span', { class: 'chip-label', text: `${filter.label}: ${chosen[filter.name]}` }),
             el('button', {
               type: 'button',
               class: 'chip-remove',
