@@ -71,6 +71,13 @@ def run_async(work: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, work).result()
 
 
+def app_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for an app under test: quiet logs, no MCP (its default URL is on the internet),
+    no demo content unless asked (embedding the demo knowledge delays shutdown by seconds)."""
+    values: dict[str, Any] = {"log_level": "WARNING", "mcp_url": "", "demo_content": False}
+    return Settings(_env_file=None, data_dir=data_dir, **(values | overrides))
+
+
 @dataclass(frozen=True)
 class WebApp:
     url: str
@@ -88,19 +95,15 @@ async def _load_demo(settings: Settings) -> None:
 def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
     """One app for the browser tests: demo samples and news, chat through the model script."""
     with model_server() as (model_url, script):
-        settings = Settings(
-            _env_file=None,
-            data_dir=tmp_path_factory.mktemp("web") / "data",
-            log_level="WARNING",
-            mcp_url="",
+        settings = app_settings(
+            tmp_path_factory.mktemp("web") / "data",
             llm_provider="openai-compatible",
             openai_base_url=model_url,
             chat_model="scripted",
             llm_max_retries=0,
             llm_stall_seconds=20,
-            # Samples and news without the demo knowledge base, whose embedding takes seconds.
-            demo_content=False,
         )
+        # Demo samples and news, loaded here without the demo knowledge base.
         run_async(_load_demo(settings))
         counter = RequestCounter(create_app(settings))
         with serve_in_thread(counter) as url:

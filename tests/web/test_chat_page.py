@@ -124,6 +124,20 @@ def test_stop_and_escape_cancel_the_answer_on_the_server(web_app: WebApp, page: 
     expect(page.locator("article.assistant .feedback")).to_have_count(0)
 
 
+def test_a_failed_answer_says_why_and_retry_asks_again(web_app: WebApp, page: Page) -> None:
+    open_page(page, web_app.url + "/")
+    web_app.script.turns = [500, text_turn("Recovered.")]
+    ask(page, "Will this work?")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The model server answered HTTP 500.")
+    alert.get_by_role("button", name="Retry").click()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    answer = page.locator("article.assistant")
+    expect(answer).to_have_count(1)  # the failed attempt made way for the new one
+    expect(answer.locator(".markdown")).to_have_text("Recovered.")
+    assert web_app.script.requests[-1]["messages"][-1]["content"] == "Will this work?"
+
+
 def test_options_persist_reach_the_model_and_are_keyboard_usable(
     web_app: WebApp, page: Page
 ) -> None:

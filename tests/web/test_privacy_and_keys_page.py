@@ -17,7 +17,7 @@ from buddy.storage.factory import opened_storage
 from buddy.storage.records import MagicKey
 from tests.fixtures.model_server import text_turn
 from tests.fixtures.server import serve_in_thread
-from tests.web.conftest import WebApp, new_context, open_page, run_async, watch
+from tests.web.conftest import WebApp, app_settings, new_context, open_page, run_async, watch
 
 PEPPER = "browser-test-pepper-0123456789"
 
@@ -98,16 +98,12 @@ async def _add_keys(settings: Settings) -> None:
 @pytest.fixture(scope="module")
 def production_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductionApp]:
     """Production mode: chat needs a valid magic key; answers come from the offline answerer."""
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path_factory.mktemp("prod") / "data",
-        log_level="WARNING",
-        mcp_url="",
+    settings = app_settings(
+        tmp_path_factory.mktemp("prod") / "data",
         environment="production",
         cors_origins="https://buddy.example.com",
         key_pepper=PEPPER,
         llm_provider="offline",
-        demo_content=False,
     )
     run_async(_add_keys(settings))
     with serve_in_thread(create_app(settings)) as url:

@@ -12,10 +12,10 @@ import pytest
 from buddy.app import create_app
 from buddy.chat.schemas import ChatFilters
 from buddy.chat.service import filter_tags
-from buddy.config import Settings
 from buddy.taxonomy import BY_SLUG, Facet, slug_for
 from buddy.web.assets import STATIC_DIR
 from tests.fixtures.server import serve_in_thread
+from tests.web.conftest import app_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = STATIC_DIR / "vendor"
@@ -24,14 +24,7 @@ ONE_MIB = 1024 * 1024
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app without demo content: nothing here needs it, and its embedding delays shutdown."""
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path_factory.mktemp("routes") / "data",
-        log_level="WARNING",
-        mcp_url="",
-        demo_content=False,
-    )
+    settings = app_settings(tmp_path_factory.mktemp("routes") / "data")
     with serve_in_thread(create_app(settings)) as url:
         yield url
 

@@ -1,7 +1,7 @@
 import { getJson } from './api.js';
-import { copyButton, debounce, el } from './dom.js';
+import { copyButton, el } from './dom.js';
+import { pagedList } from './listing.js';
 import { loadOptions } from './options.js';
-import { renderPager } from './pager.js';
 import { track } from './telemetry.js';
 
 const PAGE_SIZE = 12;
@@ -62,83 +62,50 @@ export function sampleCard(sample, labels, open) {
 }
 
 export function setupSamples(openSample) {
-  const search = document.getElementById('samples-search');
   const tagBox = document.getElementById('samples-tags');
-  const list = document.getElementById('samples-list');
-  const summary = document.getElementById('samples-summary');
-  const pager = document.getElementById('samples-pager');
-  const state = { page: 1, search: '', tags: new Set() };
+  const chosenTags = new Set();
   let labels = {};
-  let loaded = false;
-  let request = 0;
-
-  async function load() {
-    const mine = ++request;
-    list.setAttribute('aria-busy', 'true');
-    let result;
-    try {
-      result = await getJson('/api/samples', {
-        page: state.page,
-        page_size: PAGE_SIZE,
-        search: state.search,
-        tags: [...state.tags].join(','),
-      });
-    } catch (error) {
-      summary.textContent = `Samples could not be loaded: ${error.message}`;
-      return;
-    } finally {
-      list.setAttribute('aria-busy', 'false');
-    }
-    if (mine !== request) return; // a newer search already answered
-    list.replaceChildren(...result.samples.map((sample) => sampleCard(sample, labels, openSample)));
-    const filtered = state.search || state.tags.size;
-    summary.textContent = result.total
-      ? `${result.total} sample${result.total === 1 ? '' : 's'}${filtered ? ' match' : ''}.`
-      : 'No samples match. Try fewer words or tags.';
-    if (!result.total && filtered) {
-      track('search_no_results', { area: 'samples', query: state.search, tags: [...state.tags].join(',') });
-    }
-    renderPager(pager, result, (page) => {
-      state.page = page;
-      load().then(() => list.querySelector('.card-open')?.focus());
-    });
-  }
+  const samples = pagedList({
+    ids: ['samples-list', 'samples-summary', 'samples-pager', 'samples-search'],
+    noun: 'Samples',
+    fetchPage: ({ page, search }) => getJson('/api/samples', {
+      page, page_size: PAGE_SIZE, search, tags: [...chosenTags].join(','),
+    }),
+    render: (result) => result.samples.map((sample) => sampleCard(sample, labels, openSample)),
+    focusSelector: '.card-open',
+    onResult(result, { search }) {
+      const filtered = search || chosenTags.size;
+      const line = result.total
+        ? `${result.total} sample${result.total === 1 ? '' : 's'}${filtered ? ' match' : ''}.`
+        : 'No samples match. Try fewer words or tags.';
+      if (!result.total && filtered) {
+        track('search_no_results', { area: 'samples', query: search, tags: [...chosenTags].join(',') });
+      }
+      return line;
+    },
+  });
 
   function toggleTag(tag, button) {
-    if (state.tags.has(tag)) state.tags.delete(tag);
-    else state.tags.add(tag);
-    button.setAttribute('aria-pressed', String(state.tags.has(tag)));
-    state.page = 1;
-    load();
+    if (chosenTags.has(tag)) chosenTags.delete(tag);
+    else chosenTags.add(tag);
+    button.setAttribute('aria-pressed', String(chosenTags.has(tag)));
+    samples.restart();
   }
 
   async function renderTags() {
-    const [{ tags }, known] = await Promise.all([getJson('/api/samples/tags'), tagLabels()]);
-    labels = known;
-    const byLabel = [...tags].sort((a, b) => (labels[a] ?? a).localeCompare(labels[b] ?? b));
-    tagBox.replaceChildren(...byLabel.map((tag) => {
-      const button = el('button', { type: 'button', class: 'chip toggle', 'aria-pressed': 'false', 'data-tag': tag, text: labels[tag] ?? tag });
-      button.addEventListener('click', () => toggleTag(tag, button));
-      return button;
-    }));
+    try {
+      const [{ tags }, known] = await Promise.all([getJson('/api/samples/tags'), tagLabels()]);
+      labels = known;
+      const byLabel = [...tags].sort((a, b) => (labels[a] ?? a).localeCompare(labels[b] ?? b));
+      tagBox.replaceChildren(...byLabel.map((tag) => {
+        const button = el('button', { type: 'button', class: 'chip toggle', 'aria-pressed': 'false', 'data-tag': tag, text: labels[tag] ?? tag });
+        button.addEventListener('click', () => toggleTag(tag, button));
+        return button;
+      }));
+    } catch {
+      tagBox.replaceChildren(); // the gallery still works without tag chips
+    }
   }
 
-  search.addEventListener('input', debounce(() => {
-    state.search = search.value.trim();
-    state.page = 1;
-    load();
-  }, 300));
-
-  return {
-    async show() {
-      if (loaded) return;
-      loaded = true;
-      try {
-        await renderTags();
-      } catch {
-        tagBox.replaceChildren(); // the gallery still works without tag chips
-      }
-      await load();
-    },
-  };
+  return { show: () => samples.showOnce(renderTags) };
 }
