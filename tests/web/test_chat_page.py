@@ -13,6 +13,7 @@ from tests.web.conftest import (
     PHONE,
     WebApp,
     event_counts,
+    eventually,
     new_context,
     open_page,
     screenshot,
@@ -66,7 +67,16 @@ def test_a_question_streams_a_rendered_answer_with_code_sources_and_feedback(
     expect(code).to_contain_text("GetStreamingResponseAsync")
     expect(code.locator(".hljs-keyword").first).to_be_visible()  # highlighted, not plain
     expect(answer.locator(".code-language")).to_have_text("C#")
-    expect(answer.get_by_role("button", name="Copy code")).to_be_visible()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copied_before = event_counts(web_app.settings, "code_copied")["code_copied"]
+    answer.get_by_role("button", name="Copy code").click()
+    expect(answer.get_by_role("button", name="Copy code")).to_have_text("Copied")
+    clipboard = page.evaluate("navigator.clipboard.readText()")
+    assert clipboard.startswith("using Microsoft.Extensions.AI;\n")
+    assert clipboard.rstrip().endswith("}")
+    assert eventually(
+        lambda: event_counts(web_app.settings, "code_copied")["code_copied"] == copied_before + 1
+    )
     source = answer.get_by_role("region", name="Sources").get_by_role("link")
     expect(source).to_have_attribute("href", SAMPLES_URL)
     expect(source).to_have_attribute("rel", "noopener noreferrer")
@@ -178,8 +188,10 @@ def test_options_persist_reach_the_model_and_are_keyboard_usable(
     expect(chips).to_have_count(2)
     stored = page.evaluate("localStorage.getItem('buddy.filters')")
     assert json.loads(stored) == {"dotnetVersion": ".NET 9", "aiLibrary": "Semantic Kernel"}
-    after = event_counts(web_app.settings, "filter_used")["filter_used"]
-    assert after - before == 4  # three set, one removed
+    # three set, one removed
+    assert eventually(
+        lambda: event_counts(web_app.settings, "filter_used")["filter_used"] == before + 4
+    )
 
 
 def test_model_output_is_rendered_inert(web_app: WebApp, page: Page) -> None:

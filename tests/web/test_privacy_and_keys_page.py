@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +16,15 @@ from buddy.storage.factory import opened_storage
 from buddy.storage.records import MagicKey
 from tests.fixtures.model_server import text_turn
 from tests.fixtures.server import serve_in_thread
-from tests.web.conftest import WebApp, app_settings, new_context, open_page, run_async, watch
+from tests.web.conftest import (
+    WebApp,
+    app_settings,
+    eventually,
+    new_context,
+    open_page,
+    run_async,
+    watch,
+)
 
 PEPPER = "browser-test-pepper-0123456789"
 
@@ -64,10 +71,7 @@ def test_declined_consent_sends_no_telemetry_at_all(web_app: WebApp, page: Page)
     banner.get_by_role("button", name="Accept").click()
     expect(banner).to_be_hidden()
     page.wait_for_function("localStorage.getItem('buddy.consent') === 'accepted'")
-    deadline = time.monotonic() + 5
-    while telemetry["/api/telemetry"] == before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert telemetry["/api/telemetry"] == before + 1  # consent_changed
+    assert eventually(lambda: telemetry["/api/telemetry"] == before + 1)  # consent_changed
     assert sent_by_page == ["/api/telemetry"]
 
 
