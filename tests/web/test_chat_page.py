@@ -228,7 +228,7 @@ def test_model_output_is_rendered_inert(web_app: WebApp, page: Page) -> None:
     assert page.evaluate("document.querySelectorAll('a[href^=\"javascript\"]').length") == 0
 
 
-def test_phone_width_chat_fits_the_screen(web_app: WebApp, context: BrowserContext) -> None:
+def test_phone_width_pages_fit_the_screen(web_app: WebApp, context: BrowserContext) -> None:
     assert context.browser is not None
     phone = new_context(context.browser, phone=True)
     page = phone.new_page()
@@ -238,10 +238,13 @@ def test_phone_width_chat_fits_the_screen(web_app: WebApp, context: BrowserConte
         web_app.script.turns = answer_turns()
         ask(page, "How do I stream chat with IChatClient?")
         expect(page.locator("article.assistant .feedback")).to_be_visible()
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"the page scrolls sideways: {width}px"
         expect(page.get_by_role("button", name="Send")).to_be_in_viewport()
         screenshot(page, "chat-phone")
+        for view, loaded in (("chat", "article"), ("samples", ".card"), ("news", ".news-item")):
+            page.get_by_role("link", name=view.title(), exact=True).click()
+            expect(page.locator(f"[data-view={view}] {loaded}").first).to_be_visible()
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{view} scrolls sideways: {width}px"
     finally:
         phone.close()
     assert problems.messages == []
