@@ -26,6 +26,7 @@ install: $(UV)
 
 install-dev: $(UV)
 	$(UV) sync --locked --inexact --extra dev
+	bash scripts/ensure_chromium.sh
 
 # Benchmark-only extras (sqlite-vec for the side-by-side dense search figures).
 install-bench: $(UV)

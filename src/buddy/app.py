@@ -37,6 +37,8 @@ from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
 from buddy.storage.factory import create_storage
 from buddy.telemetry.endpoints import router as telemetry_router
+from buddy.web.assets import web_assets
+from buddy.web.endpoints import router as web_router
 
 log = structlog.get_logger(__name__)
 
@@ -118,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(news_router)
     app.include_router(samples_router)
     app.include_router(nuget_router)
+    app.include_router(web_router)
+    app.mount("/static", web_assets(), name="static")
     return app
 
 

@@ -47,6 +47,20 @@ async def test_search_is_literal_and_paged(store: Storage) -> None:
     assert (await gallery.page(PageRequest(), search="q.rant")).total == 0
 
 
+async def test_search_and_tags_together_keep_only_samples_matching_both(store: Storage) -> None:
+    await store.samples.upsert_samples(
+        [
+            sample("a", "Alpha", ("rag",)),
+            sample("b", "Beta vector", ("chat",)),
+            sample("c", "Gamma vector", ("rag",)),
+        ]
+    )
+    gallery = SampleGallery(store.samples, recheck_seconds=0)
+    both = await gallery.page(PageRequest(), search="vector", tags=["rag"])
+    assert [s.id for s in both.items] == ["c"]
+    assert both.total == 1
+
+
 async def test_changes_by_another_writer_show_up(store: Storage) -> None:
     gallery = SampleGallery(store.samples, recheck_seconds=0)
     assert (await gallery.page(PageRequest())).total == 0

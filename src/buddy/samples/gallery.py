@@ -66,14 +66,18 @@ class SampleGallery:
     ) -> Paged[Sample]:
         """Samples by title; `search` is literal and case-insensitive, every tag must match."""
         snapshot = await self._fresh()
-        matches: Iterable[Sample] = snapshot.samples
+        # Each mask runs over the whole snapshot, so both must be applied together: a mask
+        # applied to an already-filtered sequence would test the wrong samples.
+        masks: list[Iterable[bool]] = []
         if search:
-            found = map(operator.contains, snapshot.texts, repeat(search.casefold()))
-            matches = compress(matches, found)
+            masks.append(map(operator.contains, snapshot.texts, repeat(search.casefold())))
         if tags:
             wanted = frozenset(tag.casefold() for tag in tags)
-            matches = compress(matches, map(wanted.issubset, snapshot.tag_sets))
-        chosen = matches if isinstance(matches, tuple) else tuple(matches)
+            masks.append(map(wanted.issubset, snapshot.tag_sets))
+        chosen = snapshot.samples
+        if masks:
+            keep = masks[0] if len(masks) == 1 else map(all, zip(*masks, strict=True))
+            chosen = tuple(compress(snapshot.samples, keep))
         window = list(chosen[paging.offset : paging.offset + paging.page_size])
         return Paged(window, len(chosen), paging.page, paging.page_size)
 

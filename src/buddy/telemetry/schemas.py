@@ -15,6 +15,7 @@ EventType = Literal[
     "chat_started",
     "feedback_given",
     "consent_changed",
+    "code_copied",
 ]
 MAX_DATA_KEYS = 20
 MAX_DATA_BYTES = 4096

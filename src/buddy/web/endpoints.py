@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from buddy.web.assets import DOCUMENT_HEADERS, STATIC_DIR
+from buddy.web.schemas import PageOptions
+from buddy.web.service import page_options
+
+router = APIRouter(tags=["web"])
+
+
+def _document(name: str) -> FileResponse:
+    return FileResponse(STATIC_DIR / name, media_type="text/html", headers=DOCUMENT_HEADERS)
+
+
+@router.get("/", include_in_schema=False)
+async def home() -> FileResponse:
+    return _document("index.html")
+
+
+@router.get("/privacy", include_in_schema=False)
+async def privacy() -> FileResponse:
+    return _document("privacy.html")
+
+
+@router.get("/api/options", summary="Chat filter values and tag labels for the web page")
+async def options() -> PageOptions:
+    return page_options()

@@ -1,0 +1,5 @@
+import { setupConsent } from './consent.js';
+import { captureMagicKey } from './key.js';
+
+captureMagicKey();
+setupConsent();
