@@ -52,6 +52,9 @@ def settings(data_dir: Path) -> Settings:
         log_level="WARNING",
         mcp_url="",
         nuget_service_index="http://127.0.0.1:9/v3/index.json",
+        # Every test client is 127.0.0.1; the rate-limit tests set their own limits.
+        rate_limit_chat="100000/minute",
+        rate_limit_api="100000/minute",
     )
 
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.resources import files
+from pathlib import Path
 from xml.etree import ElementTree
 
+import numpy as np
 import pytest
 
-from buddy.demo import load_demo_content
+from buddy.demo import load_demo_content, load_demo_knowledge
+from buddy.demo.vectors import demo_vectors, shipped_vectors
+from buddy.retrieval.embedders.base import Matrix
+from buddy.retrieval.embedders.local import LocalEmbedder
 from buddy.storage.base import Storage
 from buddy.storage.records import NewsItem, PageRequest
 from buddy.taxonomy import is_known
@@ -59,3 +65,27 @@ async def test_a_store_with_content_is_left_alone(store: Storage) -> None:
     assert not report.loaded
     assert await store.news.count_news() == 1
     assert await store.samples.all_samples() == []
+
+
+async def test_shipped_vectors_cover_every_demo_chunk_and_match_the_model() -> None:
+    """Fails after an article edit until `python -m buddy.demo.vectors` is run again."""
+    embedder = LocalEmbedder()
+    shipped = shipped_vectors(embedder.name)
+    fresh = await demo_vectors(embedder)
+    assert set(shipped) == set(fresh), "run `python -m buddy.demo.vectors`"
+    for key in sorted(fresh)[:20]:
+        assert float(np.dot(shipped[key], fresh[key])) > 0.999
+
+
+async def test_demo_knowledge_loads_without_embedding_when_vectors_ship(
+    store: Storage, tmp_path: Path
+) -> None:
+    class Refusing:
+        name = LocalEmbedder().name
+        dimension = 384
+
+        async def embed(self, texts: Sequence[str]) -> Matrix:
+            raise AssertionError(f"asked to embed {len(texts)} texts")
+
+    assert await load_demo_knowledge(store, Refusing(), tmp_path / "cache") == 32
+    assert await store.chunks.count_chunks() > 190

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import structlog
 from agents.mcp import MCPServerStreamableHttp
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from buddy import __version__
@@ -19,6 +19,7 @@ from buddy.chat.agent import build_agent, connect_mcp, create_llm_client
 from buddy.chat.endpoints import router as chat_router
 from buddy.config import Settings, load_settings
 from buddy.demo import load_demo_content, load_demo_knowledge
+from buddy.deps import limit_api
 from buddy.errors import install_error_handlers
 from buddy.feedback.endpoints import router as feedback_router
 from buddy.feedback.outbox import FeedbackOutbox
@@ -30,6 +31,7 @@ from buddy.news.ingest import refresh_forever
 from buddy.nuget.endpoints import router as nuget_router
 from buddy.nuget.service import NuGetService
 from buddy.observability import exporting, instrument_app, setup_tracing
+from buddy.ratelimit import RateLimiter
 from buddy.retrieval.embedders.factory import create_embedder
 from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.endpoints import router as samples_router
@@ -113,14 +115,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Content-Type", "X-Magic-Key"],
     )
+    app.state.limiter = RateLimiter(settings)
     app.include_router(health_router)
-    app.include_router(chat_router)
-    app.include_router(feedback_router)
-    app.include_router(telemetry_router)
-    app.include_router(news_router)
-    app.include_router(samples_router)
-    app.include_router(nuget_router)
-    app.include_router(web_router)
+    app.include_router(chat_router)  # counts against BUDDY_RATE_LIMIT_CHAT itself
+    limited = [Depends(limit_api)]
+    for router in (
+        feedback_router,
+        telemetry_router,
+        news_router,
+        samples_router,
+        nuget_router,
+        web_router,
+    ):
+        app.include_router(router, dependencies=limited)
     app.mount("/static", web_assets(), name="static")
     return app
 

@@ -263,6 +263,49 @@ class Settings(BaseSettings):
         description="Days the question, sources and answer of each chat are kept for feedback.",
     )
 
+    rate_limit_chat: str = Field(
+        default="20/minute",
+        description="Chat requests allowed per access key (production) or client address.",
+    )
+    rate_limit_api: str = Field(
+        default="600/minute",
+        description="Requests to the other routes allowed per client address.",
+    )
+    rate_limit_storage: str = Field(
+        default="auto",
+        description="Where rate counters live: `auto` (memory, or MongoDB when used) or a URI.",
+    )
+    max_message_chars: int = Field(
+        default=8000, ge=1, le=1_000_000, description="Longest chat message accepted."
+    )
+    max_history_turns: int = Field(
+        default=50, ge=0, le=10_000, description="Most history turns a chat request may carry."
+    )
+    max_history_chars: int = Field(
+        default=64_000, ge=0, description="Most characters of history a chat request may carry."
+    )
+    max_comment_chars: int = Field(
+        default=2000, ge=0, le=100_000, description="Longest feedback comment accepted."
+    )
+    max_telemetry_bytes: int = Field(
+        default=4096, ge=64, le=65_536, description="Largest telemetry `data` object (as JSON)."
+    )
+    max_page_size: int = Field(
+        default=100, ge=1, le=1000, description="Largest page_size of the list routes."
+    )
+
+    @field_validator("rate_limit_chat", "rate_limit_api")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse  # noqa: PLC0415 - only when the setting is read
+
+        try:
+            parse(value)
+        except ValueError:
+            msg = f"'{value}' is not a rate such as 20/minute, 5/second or 1000/hour"
+            raise ValueError(msg) from None
+        return value
+
     @field_validator("cors_origins", "feeds", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -12,8 +12,10 @@ import httpx
 from fastapi import Depends, Query, Request
 
 from buddy.config import Settings
+from buddy.errors import LimitExceededError
 from buddy.feedback.outbox import FeedbackOutbox
 from buddy.nuget.service import NuGetService
+from buddy.ratelimit import RateLimiter
 from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
@@ -60,10 +62,27 @@ async def get_nuget(request: Request) -> NuGetService:
 
 
 async def get_paging(
+    request: Request,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100, description="Items per page.")] = 20,
+    page_size: Annotated[
+        int, Query(ge=1, le=1000, description="Items per page (at most BUDDY_MAX_PAGE_SIZE).")
+    ] = 20,
 ) -> PageRequest:
+    limit = request.app.state.settings.max_page_size
+    if page_size > limit:
+        msg = f"page_size {page_size} is over the limit of {limit} (BUDDY_MAX_PAGE_SIZE)."
+        raise LimitExceededError(msg)
     return PageRequest(page, page_size)
+
+
+async def limit_api(request: Request) -> None:
+    """The shared rate limit of every route but chat (which counts its own)."""
+    limiter: RateLimiter = request.app.state.limiter
+    await limiter.check(limiter.api, "api", client_address(request))
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 async def get_search(

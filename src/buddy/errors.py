@@ -18,6 +18,7 @@ class BuddyError(Exception):
 
     status_code: int = 400
     code: str = "bad_request"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str, *, code: str | None = None, status_code: int | None = None):
         super().__init__(detail)
@@ -41,6 +42,22 @@ class InvalidInputError(BuddyError):
 class PayloadTooLargeError(BuddyError):
     status_code = 413
     code = "payload_too_large"
+
+
+class LimitExceededError(BuddyError):
+    """A request over one of the configured limits; the message names the setting."""
+
+    status_code = 422
+    code = "limit_exceeded"
+
+
+class RateLimitedError(BuddyError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class ServiceUnavailableError(BuddyError):
@@ -87,7 +104,7 @@ def _error_response(
 async def _buddy_error(_: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, BuddyError):  # registered for that type only
         raise exc
-    return _error_response(exc.status_code, exc.detail, exc.code)
+    return _error_response(exc.status_code, exc.detail, exc.code, exc.headers)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

@@ -30,10 +30,13 @@ def hash_key(key: str, pepper: str) -> str:
     return hmac.new(pepper.encode(), key.encode(), hashlib.sha256).hexdigest()
 
 
-async def require_magic_key(storage: Storage, settings: Settings, key: str | None) -> None:
-    """In production, accept only an enabled, unexpired key; development skips the check."""
+async def require_magic_key(
+    storage: Storage, settings: Settings, key: str | None
+) -> MagicKey | None:
+    """In production, accept only an enabled, unexpired key (returned, for its limits);
+    development skips the check."""
     if not settings.is_production:
-        return
+        return None
     if not key:
         raise MissingKeyError("An access key is needed: send it as magic_key or X-Magic-Key.")
     pepper = settings.key_pepper.get_secret_value() if settings.key_pepper else ""
@@ -49,6 +52,7 @@ async def require_magic_key(storage: Storage, settings: Settings, key: str | Non
         # One message for unknown, disabled and expired keys, so keys cannot be probed.
         raise InvalidKeyError("This access key is not valid.")
     await storage.keys.touch_key(record.id, now)
+    return record
 
 
 @dataclass(frozen=True)

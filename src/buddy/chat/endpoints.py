@@ -9,7 +9,7 @@ from buddy.auth.service import require_magic_key
 from buddy.chat import service
 from buddy.chat.agent import AgentServices
 from buddy.chat.schemas import ChatRequest
-from buddy.deps import GalleryDep, KnowledgeDep, NuGetDep, SettingsDep, StorageDep
+from buddy.deps import GalleryDep, KnowledgeDep, NuGetDep, SettingsDep, StorageDep, client_address
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
@@ -32,8 +32,9 @@ async def chat(
     nuget: NuGetDep,
     x_magic_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> StreamingResponse:
-    question = service.question_of(request)
-    await require_magic_key(storage, settings, request.magic_key or x_magic_key)
+    question = service.question_of(request, settings)
+    key = await require_magic_key(storage, settings, request.magic_key or x_magic_key)
+    await service.check_rate(http_request.app.state.limiter, key, client_address(http_request))
     return StreamingResponse(
         service.chat_stream(
             question,

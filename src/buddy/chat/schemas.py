@@ -6,14 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-MAX_MESSAGE_CHARS = 8_000
-MAX_HISTORY_TURNS = 50
+# Hard ceilings only: the limits people meet are settings, checked with a message naming them.
+MAX_MESSAGE_CHARS = 1_000_000
+MAX_HISTORY_TURNS = 10_000
 FilterText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
 
 
 class HistoryTurn(BaseModel):
     role: Literal["user", "assistant"]
-    content: Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS * 2)]
+    content: Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS)]
 
 
 class ChatFilters(BaseModel):

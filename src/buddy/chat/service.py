@@ -15,10 +15,11 @@ from buddy.chat.offline import offline_answer
 from buddy.chat.schemas import ChatFilters, ChatRequest
 from buddy.chat.stream import Event, frame
 from buddy.config import Settings
-from buddy.errors import BuddyError
+from buddy.errors import BuddyError, LimitExceededError
 from buddy.observability import in_span, span_hex, tracer
+from buddy.ratelimit import RateLimiter, per_minute
 from buddy.storage.base import Storage
-from buddy.storage.records import AnswerRecord
+from buddy.storage.records import AnswerRecord, MagicKey
 from buddy.taxonomy import Facet, slug_for
 
 log = structlog.get_logger(__name__)
@@ -32,12 +33,33 @@ class EmptyMessageError(BuddyError):
     code = "empty_message"
 
 
-def question_of(request: ChatRequest) -> str:
-    """The question, checked before any streaming starts."""
+def question_of(request: ChatRequest, settings: Settings) -> str:
+    """The question, checked against the configured limits before any streaming starts."""
     question = request.message.strip()
     if not question:
         raise EmptyMessageError("The message is empty; type a question.")
+    _within(len(request.message), settings.max_message_chars, "message characters", "MESSAGE_CHARS")
+    _within(len(request.history), settings.max_history_turns, "history turns", "HISTORY_TURNS")
+    history_chars = sum(len(turn.content) for turn in request.history)
+    _within(history_chars, settings.max_history_chars, "history characters", "HISTORY_CHARS")
     return question
+
+
+def _within(size: int, limit: int, what: str, setting: str) -> None:
+    if size > limit:
+        msg = f"The request has {size} {what}; the limit is {limit} (BUDDY_MAX_{setting})."
+        raise LimitExceededError(msg)
+
+
+async def check_rate(limiter: RateLimiter, key: MagicKey | None, address: str) -> None:
+    """Chat is counted per key when the request carries one (production), else per address;
+    a key with its own limit is held to that instead of BUDDY_RATE_LIMIT_CHAT."""
+    if key is not None and key.requests_per_minute:
+        await limiter.check(per_minute(key.requests_per_minute), "key", key.id)
+    elif key is not None:
+        await limiter.check(limiter.chat, "chat", f"key:{key.id}")
+    else:
+        await limiter.check(limiter.chat, "chat", f"ip:{address}")
 
 
 def filter_tags(filters: ChatFilters) -> list[str]:

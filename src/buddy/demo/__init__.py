@@ -9,6 +9,7 @@ from pathlib import Path
 
 import structlog
 
+from buddy.demo.vectors import PrecomputedEmbedder, shipped_vectors
 from buddy.news.ingest import ingest_document
 from buddy.retrieval.embedders.base import Embedder
 from buddy.retrieval.ingest import ingest_docs
@@ -49,8 +50,11 @@ async def load_demo_content(storage: Storage) -> DemoReport:
     return DemoReport(loaded=True, samples=len(samples), news=report.counts.new)
 
 
-async def load_demo_knowledge(storage: Storage, embedder: Embedder, cache: Path) -> int:
-    """Ingest the bundled articles once, into a knowledge base that is still empty."""
+async def load_demo_knowledge(
+    storage: Storage, embedder: Embedder, cache: Path, *, precomputed: bool = True
+) -> int:
+    """Ingest the bundled articles once, into a knowledge base that is still empty, with the
+    shipped vectors when they were made by this embedder."""
     if await storage.state.get_state(KNOWLEDGE_MARKER) is not None:
         return 0
     if await storage.chunks.count_chunks():
@@ -58,6 +62,8 @@ async def load_demo_knowledge(storage: Storage, embedder: Embedder, cache: Path)
         return 0
     folder = Path(str(files("buddy.demo").joinpath("knowledge")))
     source = await asyncio.to_thread(resolve_source, str(folder), cache)
+    if precomputed:
+        embedder = PrecomputedEmbedder(embedder, shipped_vectors(embedder.name))
     report = await ingest_docs(storage, embedder, source)
     await storage.state.set_state(KNOWLEDGE_MARKER, "loaded")
     log.info("demo_knowledge_loaded", pages=report.new, chunks=report.chunks)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from buddy.deps import OutboxDep, StorageDep
+from buddy.deps import OutboxDep, SettingsDep, StorageDep
 from buddy.feedback import service
 from buddy.feedback.schemas import FeedbackRequest, FeedbackResponse
 
@@ -13,6 +13,6 @@ router = APIRouter(prefix="/api", tags=["feedback"])
 
 @router.post("/feedback", summary="Thumbs up or down on an answer (by its span_id)")
 async def feedback(
-    request: FeedbackRequest, storage: StorageDep, outbox: OutboxDep
+    request: FeedbackRequest, storage: StorageDep, outbox: OutboxDep, settings: SettingsDep
 ) -> FeedbackResponse:
-    return await service.record_feedback(storage, outbox, request)
+    return await service.record_feedback(storage, outbox, request, settings.max_comment_chars)

@@ -4,7 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints
 
-MAX_COMMENT_CHARS = 2_000
+# A hard ceiling; the limit people meet is BUDDY_MAX_COMMENT_CHARS, checked by the service.
+MAX_COMMENT_CHARS = 100_000
 
 
 class FeedbackRequest(BaseModel):

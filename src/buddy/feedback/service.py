@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from buddy.errors import LimitExceededError
 from buddy.feedback.outbox import FeedbackOutbox
 from buddy.feedback.schemas import FeedbackRequest, FeedbackResponse
 from buddy.observability import annotate
@@ -12,15 +13,22 @@ from buddy.storage.records import Feedback
 
 
 async def record_feedback(
-    storage: Storage, outbox: FeedbackOutbox, request: FeedbackRequest
+    storage: Storage, outbox: FeedbackOutbox, request: FeedbackRequest, max_comment_chars: int
 ) -> FeedbackResponse:
+    comment = (request.comment or "").strip()
+    if len(comment) > max_comment_chars:
+        msg = (
+            f"The comment has {len(comment)} characters; the limit is {max_comment_chars} "
+            "(BUDDY_MAX_COMMENT_CHARS)."
+        )
+        raise LimitExceededError(msg)
     answer = (await storage.answers.answers_for([request.span_id])).get(request.span_id)
     stored = await storage.feedback.add_feedback(
         Feedback(
             span_id=request.span_id,
             feedback_type=request.feedback_type,
             created_at=datetime.now(UTC),
-            comment=(request.comment or "").strip(),
+            comment=comment,
             trace_id=answer.trace_id if answer else "",
         )
     )

@@ -92,7 +92,8 @@ def arize_annotation(row: Feedback) -> dict[str, Any]:
         "annotation.rating.label": _LABELS[row.feedback_type],
         "annotation.rating.score": _SCORES[row.feedback_type],
         "annotation.rating.updated_by": "user",
-        "annotation.notes": row.comment,
+        # Arize reads notes as a list of strings.
+        "annotation.notes": [row.comment] if row.comment else [],
     }
 
 
@@ -119,16 +120,17 @@ def _arize_logger(settings: Settings) -> Callable[[list[dict[str, Any]]], object
     """The SDK's annotation logger, imported only when Arize is configured."""
     try:
         import pandas as pd  # noqa: PLC0415
-        from arize.pandas.logger import Client  # noqa: PLC0415
+        from arize import ArizeClient  # noqa: PLC0415
     except ImportError:
         msg = "ARIZE_SPACE_ID is set but the Arize SDK is missing: install csharp-ai-buddy[arize]"
         raise RuntimeError(msg) from None
     api_key = settings.arize_api_key.get_secret_value() if settings.arize_api_key else ""
-    client = Client(space_id=settings.arize_space_id, api_key=api_key)
+    client = ArizeClient(api_key=api_key)
+    space_id, project = settings.arize_space_id or "", settings.arize_project_name
 
     def log(rows: list[dict[str, Any]]) -> object:
-        return client.log_annotations(
-            dataframe=pd.DataFrame(rows), project_name=settings.arize_project_name
+        return client.spans.update_annotations(
+            space_id=space_id, project_name=project, dataframe=pd.DataFrame(rows)
         )
 
     return log

@@ -18,7 +18,8 @@ EventType = Literal[
     "code_copied",
 ]
 MAX_DATA_KEYS = 20
-MAX_DATA_BYTES = 4096
+# A hard ceiling; the limit people meet is BUDDY_MAX_TELEMETRY_BYTES, checked by the service.
+MAX_DATA_BYTES = 65_536
 Value = Annotated[str, StringConstraints(max_length=500)] | int | float | bool | None
 
 
@@ -26,7 +27,7 @@ class TelemetryEventIn(BaseModel):
     event_type: EventType
     data: Annotated[
         dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], Value],
-        Field(max_length=MAX_DATA_KEYS, description="Scalar values only, at most 4 KB."),
+        Field(max_length=MAX_DATA_KEYS, description="Scalar values only, at most 20 keys."),
     ] = {}
     timestamp: datetime | None = None
     user_consent: bool

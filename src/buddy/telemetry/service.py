@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
+from buddy.errors import LimitExceededError
 from buddy.observability import annotate
 from buddy.storage.base import Storage
 from buddy.storage.records import TelemetryEvent
 from buddy.telemetry.schemas import TelemetryEventIn, TelemetryResponse
 
 
-async def record_event(storage: Storage, event: TelemetryEventIn) -> TelemetryResponse:
+async def record_event(
+    storage: Storage, event: TelemetryEventIn, max_bytes: int
+) -> TelemetryResponse:
+    size = len(json.dumps(event.data, ensure_ascii=False).encode())
+    if size > max_bytes:
+        msg = f"data is {size} bytes; the limit is {max_bytes} (BUDDY_MAX_TELEMETRY_BYTES)."
+        raise LimitExceededError(msg)
     if not event.user_consent:
         annotate({"event_type": event.event_type, "user_consent": False})
         return TelemetryResponse(stored=False)
