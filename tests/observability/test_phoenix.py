@@ -103,6 +103,8 @@ def test_a_chat_trace_and_its_feedback_land_in_phoenix(
             assert root["attributes"]["chat.provider"] == "openai-compatible"
             ids = {span["context"]["span_id"] for span in spans}
             assert all(span.get("parent_id") in ids for span in spans if span is not root)
+            names = {span["name"] for span in spans}
+            assert {"chat", "retrieve", "embed", "search", "stream"} <= names
             retrieval = next(span for span in spans if span["span_kind"] == "RETRIEVER")
             assert retrieval["attributes"]["retrieval.documents.0.document.id"] == AGENTS_URL
 

@@ -100,7 +100,7 @@ async def chat_stream(
             if provider == "offline"
             else agent_answer(settings, services, request, question, tags)
         )
-        observed = seen.watch(in_span(span, events))
+        observed = seen.watch(in_span(span, events), span)
         async for line in frame(observed, span_id, trace_id, heartbeat_seconds):
             yield line
         seen.finished = True
@@ -130,12 +130,18 @@ class _Seen:
     error_code: str = ""
     usage: dict[str, int] = field(default_factory=dict)
     finished: bool = False
+    streaming: trace.Span | None = None
 
-    async def watch(self, events: AsyncIterator[Event]) -> AsyncGenerator[Event, None]:
+    async def watch(
+        self, events: AsyncIterator[Event], root: trace.Span
+    ) -> AsyncGenerator[Event, None]:
         try:
             async for event in events:
                 kind = event.get("type")
                 if kind == "content":
+                    if self.streaming is None:  # from the first word to the last
+                        context = trace.set_span_in_context(root)
+                        self.streaming = tracer().start_span("stream", context=context)
                     self.text.append(str(event.get("content", "")))
                 elif kind == "citation":
                     self.sources.append(str(event.get("url", "")))
@@ -151,6 +157,9 @@ class _Seen:
 
     def close_span(self, span: trace.Span) -> None:
         answer = "".join(self.text)
+        if self.streaming is not None:
+            self.streaming.set_attribute("stream.characters", len(answer))
+            self.streaming.end()
         span.set_attributes(
             {
                 "output.value": answer[:_KEPT_ANSWER_CHARS],

@@ -192,10 +192,11 @@ class KnowledgeBase:
         }
         with tracer().start_as_current_span("embed", attributes=embedding):
             vector = (await self._embedder.embed([query]))[0]
-        dense_hits = await self._dense(vector, tags, languages)
-        keyword_hits = await self._storage.chunks.keyword_search(
-            query, weights.candidates, tags, languages
-        )
+        with tracer().start_as_current_span("search", attributes={"search.tags": list(tags)}):
+            dense_hits = await self._dense(vector, tags, languages)
+            keyword_hits = await self._storage.chunks.keyword_search(
+                query, weights.candidates, tags, languages
+            )
         candidates: dict[str, _Candidate] = {}
         dense_scores = {hit.chunk_id: hit.score for hit in dense_hits}
         for hit in dense_hits:
