@@ -75,13 +75,19 @@ def test_first_page_is_newest_first_with_paging_fields(news_url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "field"),
-    [("page=0", "page"), ("page_size=0", "page_size"), ("page_size=101", "page_size")],
+    ("query", "field", "code"),
+    [
+        ("page=0", "page", "validation_error"),
+        ("page_size=0", "page_size", "validation_error"),
+        ("page_size=101", "BUDDY_MAX_PAGE_SIZE", "limit_exceeded"),
+        ("page_size=-5", "page_size", "validation_error"),
+        ("page=100001", "page", "validation_error"),
+    ],
 )
-def test_paging_out_of_range_is_422(news_url: str, query: str, field: str) -> None:
+def test_paging_out_of_range_is_422(news_url: str, query: str, field: str, code: str) -> None:
     response = httpx.get(f"{news_url}/api/news?{query}")
     assert response.status_code == 422
-    assert response.json()["code"] == "validation_error"
+    assert response.json()["code"] == code
     assert field in response.json()["detail"]
 
 
