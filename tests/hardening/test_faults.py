@@ -13,6 +13,8 @@ import pytest
 
 from buddy.app import create_app
 from buddy.config import Settings
+from tests.fixtures.chat_setup import chat, with_model
+from tests.fixtures.model_server import Script, model_server, text_turn
 from tests.fixtures.server import serve_in_thread
 
 VOTE = {"span_id": "0123456789abcdef", "feedback_type": "thumbs_up", "comment": "useful"}
@@ -96,3 +98,27 @@ def test_a_full_disk_refuses_writes_with_503_and_keeps_serving_reads(
         filler.unlink()
         assert _storage_check(client)["status"] == "ok"
         assert client.post("/api/feedback", json=VOTE).status_code == 200
+
+
+@pytest.fixture
+def model_app(settings: Settings) -> Iterator[tuple[str, Script]]:
+    with model_server() as (model_url, script):
+        configured = with_model(settings, model_url, llm_stall_seconds=3.0)
+        with serve_in_thread(create_app(configured)) as url:
+            yield url, script
+
+
+def test_a_model_server_dying_mid_answer_ends_with_one_error_line(
+    model_app: tuple[str, Script],
+) -> None:
+    url, script = model_app
+    script.turns = ["drop"]
+    lines = chat(url, {"message": "hello"})
+    kinds = [line["type"] for line in lines]
+    assert kinds[0] == "metadata"
+    assert kinds[-1] == "error"
+    assert kinds.count("error") == 1 and "complete" not in kinds
+    assert lines[-1]["code"] == "model_unreachable"
+    # The server is fine afterwards: the next answer completes.
+    script.turns = [text_turn("All good.")]
+    assert chat(url, {"message": "hello again"})[-1]["type"] == "complete"
