@@ -31,7 +31,9 @@ class ChatStreamingResponse(StreamingResponse):
     async def stream_response(self, send: Send) -> None:
         async def bounded_send(message: Message) -> None:
             try:
-                await asyncio.wait_for(send(message), self.send_timeout)
+                # asyncio.timeout, not wait_for: no extra task per line sent.
+                async with asyncio.timeout(self.send_timeout):
+                    await send(message)
             except TimeoutError:
                 raise _ClientStoppedReading from None
 
