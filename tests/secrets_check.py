@@ -48,12 +48,12 @@ def _secret_literals(tree: ast.AST) -> Iterable[str]:
         if isinstance(node, ast.keyword) and node.arg and _SECRET_NAME.search(node.arg):
             yield from filter(None, [_literal(node.value)])
         elif isinstance(node, ast.Call) and len(node.args) == 2:
-            name, value = (_literal(arg) for arg in node.args)
-            if name and value and _SECRET_NAME.search(name):  # setenv("X_API_KEY", "...")
-                yield value
+            name, text = (_literal(arg) for arg in node.args)
+            if name and text and _SECRET_NAME.search(name):  # setenv("X_API_KEY", "...")
+                yield text
         elif isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values, strict=True):
-                name, text = _literal(key), _literal(value)
+            for key, item in zip(node.keys, node.values, strict=True):
+                name, text = _literal(key), _literal(item)
                 if name and text and _SECRET_NAME.search(name):
                     yield text
         elif isinstance(node, ast.Assign) and len(node.targets) == 1:

@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.secrets_check import find_leaks, register_secret, secrets_in_sources
 
 # Found by reading this file: a constant whose name says it is a token.
-LEAKED_TOKEN = "tok-deliberately-leaked-7f3a9c"
+LEAKED_TOKEN = "tok-deliberately-leaked-7f3a9c"  # noqa: S105 - a test value, by design
 
 
 def test_a_value_logged_by_a_throwaway_logger_is_caught() -> None:
