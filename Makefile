@@ -38,6 +38,7 @@ bench: install-bench
 	$(BIN)/python -m benchmarks.knowledge
 	$(BIN)/python -m benchmarks.dense_scale
 	$(BIN)/python -m benchmarks.nuget
+	$(BIN)/python -m benchmarks.load_chat
 
 lint:
 	$(BIN)/ruff format --check src tests benchmarks evals
