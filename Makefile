@@ -39,6 +39,7 @@ bench: install-bench
 	$(BIN)/python -m benchmarks.dense_scale
 	$(BIN)/python -m benchmarks.nuget
 	$(BIN)/python -m benchmarks.tracing
+	$(BIN)/python -m benchmarks.load_chat
 
 lint:
 	$(BIN)/ruff format --check src tests benchmarks evals

@@ -10,6 +10,9 @@ from buddy.storage.base import Storage
 from buddy.storage.factory import opened_storage
 from tests.fixtures.feed_server import FeedServerState, feed_server
 
+# Every test's captured output is scanned for the secrets the suite uses.
+pytest_plugins = ["tests.secrets_check"]
+
 # Variables a developer's shell might carry that would change what the tests see.
 _ISOLATED_ENV = (
     "OPENAI_API_KEY",

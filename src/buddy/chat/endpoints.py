@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import StreamingResponse
 
 from buddy.auth.service import require_magic_key
 from buddy.chat import service
 from buddy.chat.agent import AgentServices
+from buddy.chat.response import ChatStreamingResponse
 from buddy.chat.schemas import ChatRequest
 from buddy.deps import GalleryDep, KnowledgeDep, NuGetDep, SettingsDep, StorageDep, client_address
 
@@ -19,7 +19,7 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 @router.post(
     "/chat",
     summary="Streamed, cited answer as JSON Lines",
-    response_class=StreamingResponse,
+    response_class=ChatStreamingResponse,
     responses={200: {"content": {"application/x-ndjson": {}}}},
 )
 async def chat(
@@ -31,11 +31,11 @@ async def chat(
     gallery: GalleryDep,
     nuget: NuGetDep,
     x_magic_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> StreamingResponse:
+) -> ChatStreamingResponse:
     question = service.question_of(request, settings)
     key = await require_magic_key(storage, settings, request.magic_key or x_magic_key)
     await service.check_rate(http_request.app.state.limiter, key, client_address(http_request))
-    return StreamingResponse(
+    return ChatStreamingResponse(
         service.chat_stream(
             question,
             request,

@@ -20,8 +20,12 @@ _PROBE_TIMEOUT_S = 2.0
 async def storage_check(storage: Storage) -> Check:
     try:
         await asyncio.wait_for(storage.ping(), _PROBE_TIMEOUT_S)
-    except (BuddyError, TimeoutError) as exc:
+    except BuddyError as exc:
+        # The store answered with a reason (disk full, read-only, locked): pass it on.
         log.warning("health_storage_down", backend=storage.name, error_type=type(exc).__name__)
+        return Check(status="down", detail=f"{storage.name}: {exc.detail}")
+    except TimeoutError:
+        log.warning("health_storage_down", backend=storage.name, error_type="TimeoutError")
         return Check(status="down", detail=f"{storage.name} is not answering")
     return Check(status="ok", detail=f"{storage.name} store answering")
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from buddy.config import Settings
 from buddy.storage.base import Storage
 from buddy.storage.sqlite.chunks import SqliteChunkStore
+from buddy.storage.sqlite.codec import to_iso
 from buddy.storage.sqlite.database import SqliteDatabase
 from buddy.storage.sqlite.events import (
     SqliteAnswerStore,
@@ -45,6 +47,10 @@ class SqliteStorage:
 
     async def ping(self) -> None:
         await self.db.read(lambda conn: conn.execute("SELECT 1").fetchone())
+        if self.db.write_refusal is not None:
+            # Reads still work when the disk is full or read-only; a real write tells whether
+            # writes work again (it clears the refusal) or still fail (it raises the reason).
+            await self.state.set_state("storage_probe", to_iso(datetime.now(UTC)))
 
 
 def create_storage(settings: Settings) -> Storage:

@@ -21,6 +21,23 @@ log = structlog.get_logger(__name__)
 # Another process (a CLI ingest next to the server) may hold the write lock for a while.
 _BUSY_TIMEOUT_MS = 30_000
 
+# What a client is told when the file system refuses a write; the SQLite text goes to the log.
+_REFUSALS = {
+    "SQLITE_FULL": "The storage disk is full; writes are refused until space is freed.",
+    "SQLITE_READONLY": "The storage is read-only; writes are refused.",
+    "SQLITE_CANTOPEN": "The storage file cannot be opened; writes are refused.",
+    "SQLITE_BUSY": "The storage is locked by another process; try again shortly.",
+    "SQLITE_LOCKED": "The storage is locked by another process; try again shortly.",
+    "SQLITE_IOERR": "The storage could not be written (I/O error).",
+}
+
+
+def _refusal(exc: sqlite3.Error) -> str | None:
+    """The sentence for an error caused by the storage itself, not by our SQL."""
+    # Extended names such as SQLITE_READONLY_DBMOVED or SQLITE_IOERR_WRITE share a prefix.
+    name = getattr(exc, "sqlite_errorname", "")
+    return next((text for prefix, text in _REFUSALS.items() if name.startswith(prefix)), None)
+
 
 class SqliteDatabase:
     """Runs every write on one thread, so requests in this process never contend for the lock."""
@@ -33,6 +50,8 @@ class SqliteDatabase:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        # Why the last write was refused, until a write succeeds again; `ping` reports it.
+        self.write_refusal: str | None = None
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,7 +75,14 @@ class SqliteDatabase:
         """Run `work` inside one IMMEDIATE transaction on the writer thread."""
         if self._writer is None:
             raise StorageError("The database is not open.")
-        return await self._run(self._writer, lambda: self._in_transaction(work))
+        try:
+            result = await self._run(self._writer, lambda: self._in_transaction(work))
+        except StorageError as exc:
+            if isinstance(exc.__cause__, sqlite3.Error) and _refusal(exc.__cause__):
+                self.write_refusal = exc.detail
+            raise
+        self.write_refusal = None
+        return result
 
     async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` on a reader thread inside one read transaction (a consistent snapshot)."""
@@ -74,7 +100,8 @@ class SqliteDatabase:
             return await loop.run_in_executor(pool, job)
         except sqlite3.Error as exc:
             log.error("sqlite_error", path=str(self.path), error=str(exc))
-            raise StorageError("The database could not complete the request.") from exc
+            detail = _refusal(exc) or "The database could not complete the request."
+            raise StorageError(detail) from exc
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
