@@ -5,8 +5,9 @@ no store, tracer or model client could keep.
   holding one, C libraries cut text at one, and no person types one.
 - Unpaired surrogates, and URLs whose escapes are not UTF-8: such text cannot be encoded as
   UTF-8, so any later write of it fails (or, in a URL, it silently turns into U+FFFD).
-- A body that is not JSON in UTF-8 (JSON's only encoding on the wire), or is nested deeper than
-  the parser can follow.
+- A body that is not JSON in UTF-8 (JSON's only encoding on the wire), is nested deeper than
+  the parser can follow, or holds NaN, Infinity or numbers beyond 64 bits (MongoDB cannot
+  store a larger integer; the others are not JSON, though Python's parser takes them).
 
 Each case gets a 415 or 422 in the one error shape instead of a confusing validation list, a
 stored oddity, or a 500 from a backend.
@@ -15,6 +16,7 @@ stored oddity, or a 500 from a backend.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -28,6 +30,11 @@ from buddy.errors import InvalidInputError, UnsupportedMediaTypeError
 
 _UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
 _UNSAFE_BODY = "Invalid request: the body may not contain NUL characters or unpaired surrogates."
+_UNSTORABLE_NUMBER = (
+    "Invalid request: numbers in the body must be finite and fit in 64 bits "
+    "(NaN and Infinity are not JSON)."
+)
+_INT64_DIGITS = 19
 _UNSAFE_URL = "Invalid request: the URL may only hold UTF-8 text without NUL characters."
 
 
@@ -55,6 +62,29 @@ def is_json_media_type(content_type: str) -> bool:
     )
 
 
+class _UnstorableNumber(ValueError):
+    """A JSON number outside what every store keeps exactly."""
+
+
+def _int64(text: str) -> int:
+    # Checked on the digits first: int() of a huge digit string is slow, and MongoDB (BSON)
+    # cannot store an integer beyond 64 bits at all.
+    if len(text.lstrip("-")) > _INT64_DIGITS or not -(2**63) <= (value := int(text)) < 2**63:
+        raise _UnstorableNumber(text)
+    return value
+
+
+def _finite(text: str) -> float:
+    value = float(text)  # 1e999 parses as infinity
+    if not math.isfinite(value):
+        raise _UnstorableNumber(text)
+    return value
+
+
+def _not_json(text: str) -> object:
+    raise _UnstorableNumber(text)  # NaN and Infinity: Python accepts them, JSON does not
+
+
 class CheckedRequest(Request):
     """A request whose JSON body is decoded strictly (see the module docstring)."""
 
@@ -66,9 +96,14 @@ class CheckedRequest(Request):
         except UnicodeDecodeError:
             raise HTTPException(422, "Invalid request: the body is not UTF-8 text.") from None
         try:
-            value = json.loads(text)  # a JSONDecodeError is FastAPI's own 422
+            # A JSONDecodeError is left to FastAPI, which reports it as a 422.
+            value = json.loads(
+                text, parse_int=_int64, parse_float=_finite, parse_constant=_not_json
+            )
         except RecursionError:
             raise HTTPException(422, "Invalid request: the body is nested too deeply.") from None
+        except _UnstorableNumber:
+            raise HTTPException(422, _UNSTORABLE_NUMBER) from None
         if holds_unsafe_text(value):
             raise HTTPException(422, _UNSAFE_BODY)
         return value
