@@ -8,31 +8,16 @@ import pytest
 from buddy.config import Settings
 from buddy.storage.base import Storage
 from buddy.storage.factory import opened_storage
+from tests.fixtures.env import isolate_environment
 from tests.fixtures.feed_server import FeedServerState, feed_server
 
 # Every test's captured output is scanned for the secrets the suite uses.
 pytest_plugins = ["tests.secrets_check"]
 
-# Variables a developer's shell might carry that would change what the tests see.
-_ISOLATED_ENV = (
-    "OPENAI_API_KEY",
-    "MONGODB_URI",
-    "DATABASE_NAME",
-    "ARIZE_SPACE_ID",
-    "ARIZE_API_KEY",
-    "ARIZE_PROJECT_NAME",
-    "PORT",
-    "ENVIRONMENT",
-)
-
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os  # noqa: PLC0415
-
-    for name in list(os.environ):
-        if name in _ISOLATED_ENV or name.startswith("BUDDY_"):
-            monkeypatch.delenv(name)
+    isolate_environment(monkeypatch)
 
 
 @pytest.fixture

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -60,6 +62,11 @@ class RateLimitedError(BuddyError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class UnsupportedMediaTypeError(BuddyError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class ServiceUnavailableError(BuddyError):
     status_code = 503
     code = "service_unavailable"
@@ -82,6 +89,7 @@ _STATUS_CODES = {
     406: "not_acceptable",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    422: "validation_error",
     429: "rate_limited",
 }
 
@@ -89,6 +97,32 @@ _SAFE_HTTP_DETAILS = {
     404: "No such route. See /docs for the API.",
     405: "This route does not accept that HTTP method. See /docs for the API.",
 }
+
+
+class ErrorOut(BaseModel):
+    """The body of every error response."""
+
+    detail: str = Field(description="What went wrong, for people; never internals.")
+    code: str = Field(description="Stable reason for programs, e.g. `not_found`.")
+
+
+# What each error status means on this API, for the OpenAPI document.
+_MEANINGS = {
+    400: "The request cannot be served as sent (e.g. an empty message).",
+    401: "An access key is required (production).",
+    403: "The access key is not valid (production).",
+    404: "Nothing has that id.",
+    413: "The body is larger than the configured limit.",
+    415: "The body is not JSON: send it with Content-Type: application/json.",
+    422: "A parameter or the body is invalid; the detail names it.",
+    429: "Too many requests; wait for the seconds in Retry-After.",
+    503: "A dependency (the store, NuGet, the embedder) is unavailable; try again later.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses a route really returns, in the one shape."""
+    return {status: {"model": ErrorOut, "description": _MEANINGS[status]} for status in statuses}
 
 
 def error_body(detail: str, code: str) -> dict[str, str]:
@@ -122,6 +156,12 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 def _describe_validation(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors()[:5]:
+        if error.get("type") == "json_invalid":
+            # FastAPI puts the character offset where a field name would be.
+            reason = str(error.get("ctx", {}).get("error", "malformed"))
+            offset = error.get("loc", ("body", 0))[-1]
+            parts.append(f"the body is not valid JSON ({reason} at character {offset})")
+            continue
         location = ".".join(str(item) for item in error.get("loc", ()) if item != "body")
         message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
         parts.append(f"{location}: {message}" if location else message)

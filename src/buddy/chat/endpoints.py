@@ -10,8 +10,10 @@ from buddy.chat.agent import AgentServices
 from buddy.chat.response import ChatStreamingResponse
 from buddy.chat.schemas import ChatRequest
 from buddy.deps import GalleryDep, KnowledgeDep, NuGetDep, SettingsDep, StorageDep, client_address
+from buddy.errors import error_responses
+from buddy.routing import CheckedRoute
 
-router = APIRouter(prefix="/api", tags=["chat"])
+router = APIRouter(prefix="/api", tags=["chat"], route_class=CheckedRoute)
 
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -20,7 +22,12 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     "/chat",
     summary="Streamed, cited answer as JSON Lines",
     response_class=ChatStreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}}},
+    # The 200 body is JSON Lines, one event a line, documented in the README; OpenAPI has no
+    # schema language for a stream, so only its media type is declared.
+    responses={
+        200: {"content": {"application/x-ndjson": {}}},
+        **error_responses(400, 401, 403, 413, 415, 422, 429, 503),
+    },
 )
 async def chat(
     request: ChatRequest,

@@ -5,13 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from buddy.deps import OutboxDep, SettingsDep, StorageDep
+from buddy.errors import error_responses
 from buddy.feedback import service
 from buddy.feedback.schemas import FeedbackRequest, FeedbackResponse
+from buddy.routing import CheckedRoute
 
-router = APIRouter(prefix="/api", tags=["feedback"])
+router = APIRouter(prefix="/api", tags=["feedback"], route_class=CheckedRoute)
 
 
-@router.post("/feedback", summary="Thumbs up or down on an answer (by its span_id)")
+@router.post(
+    "/feedback",
+    summary="Thumbs up or down on an answer (by its span_id)",
+    responses=error_responses(413, 415, 422, 429, 503),
+)
 async def feedback(
     request: FeedbackRequest, storage: StorageDep, outbox: OutboxDep, settings: SettingsDep
 ) -> FeedbackResponse:

@@ -5,8 +5,9 @@ from fastapi import APIRouter
 from buddy.deps import KnowledgeDep, StorageDep
 from buddy.health import service
 from buddy.health.schemas import HealthResponse
+from buddy.routing import CheckedRoute
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=CheckedRoute)
 
 
 @router.get("/health", summary="State of the service and each dependency")

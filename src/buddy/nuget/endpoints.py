@@ -5,14 +5,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from buddy.deps import MAX_SEARCH_CHARS, NuGetDep
+from buddy.errors import error_responses
 from buddy.nuget.schemas import PackageDetails, SearchResults
 from buddy.nuget.service import MAX_TAKE
 from buddy.nuget.versions import MAX_VERSION_CHARS
+from buddy.routing import CheckedRoute
 
-router = APIRouter(prefix="/api/nuget", tags=["nuget"])
+router = APIRouter(prefix="/api/nuget", tags=["nuget"], route_class=CheckedRoute)
 
 
-@router.get("/search", summary="Search NuGet packages (trusted packages first on ties)")
+@router.get(
+    "/search",
+    summary="Search NuGet packages (trusted packages first on ties)",
+    responses=error_responses(422, 429, 503),
+)
 async def search_packages(
     nuget: NuGetDep,
     q: Annotated[str, Query(max_length=MAX_SEARCH_CHARS, description="Search terms.")] = "",
@@ -29,7 +35,11 @@ async def search_packages(
     )
 
 
-@router.get("/packages/{package_id}", summary="A package's versions, license, README, risks")
+@router.get(
+    "/packages/{package_id}",
+    summary="A package's versions, license, README, risks",
+    responses=error_responses(404, 422, 429, 503),
+)
 async def get_package(
     nuget: NuGetDep,
     package_id: Annotated[str, Path(max_length=200, description="NuGet package id.")],

@@ -3,11 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from buddy.errors import error_responses
+from buddy.routing import CheckedRoute
 from buddy.web.assets import DOCUMENT_HEADERS, STATIC_DIR
 from buddy.web.schemas import PageOptions
 from buddy.web.service import page_options
 
-router = APIRouter(tags=["web"])
+router = APIRouter(tags=["web"], route_class=CheckedRoute)
 
 
 def _document(name: str) -> FileResponse:
@@ -24,6 +26,10 @@ async def privacy() -> FileResponse:
     return _document("privacy.html")
 
 
-@router.get("/api/options", summary="Chat filter values and tag labels for the web page")
+@router.get(
+    "/api/options",
+    summary="Chat filter values and tag labels for the web page",
+    responses=error_responses(429),
+)
 async def options() -> PageOptions:
     return page_options()
