@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from buddy.retrieval.embedders.base import Embedder, Matrix
+from buddy.retrieval.embedders.base import Embedder, Matrix, WrappedEmbedder
 
 VECTORS_FILE = "knowledge.vectors.npz"
 
@@ -37,21 +37,13 @@ def shipped_vectors(model: str) -> dict[str, np.ndarray]:
     return {str(key): vectors[row] for row, key in enumerate(keys)}
 
 
-class PrecomputedEmbedder:
+class PrecomputedEmbedder(WrappedEmbedder):
     """Answers from the shipped vectors where it can and asks the real embedder for the rest
     (an article edited since the file was made, say)."""
 
     def __init__(self, inner: Embedder, known: dict[str, np.ndarray]) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._known = known
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def dimension(self) -> int:
-        return self._inner.dimension
 
     async def embed(self, texts: Sequence[str]) -> Matrix:
         result = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -67,20 +59,12 @@ class PrecomputedEmbedder:
         return result
 
 
-class _Recorder:
+class _Recorder(WrappedEmbedder):
     """Embeds through the real model and keeps every text and vector it was asked for."""
 
     def __init__(self, inner: Embedder) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.seen: dict[str, np.ndarray] = {}
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def dimension(self) -> int:
-        return self._inner.dimension
 
     async def embed(self, texts: Sequence[str]) -> Matrix:
         matrix = await self._inner.embed(texts)

@@ -33,13 +33,11 @@ def normalise(matrix: Matrix) -> Matrix:
     return normalised
 
 
-class CachedEmbedder:
-    """Remembers recent query vectors: people ask the same questions again."""
+class WrappedEmbedder:
+    """Base of embedders that add behaviour around another: same model name and size."""
 
-    def __init__(self, inner: Embedder, size: int = 512) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self._inner = inner
-        self._size = size
-        self._cache: OrderedDict[str, Matrix] = OrderedDict()
 
     @property
     def name(self) -> str:
@@ -48,6 +46,15 @@ class CachedEmbedder:
     @property
     def dimension(self) -> int:
         return self._inner.dimension
+
+
+class CachedEmbedder(WrappedEmbedder):
+    """Remembers recent query vectors: people ask the same questions again."""
+
+    def __init__(self, inner: Embedder, size: int = 512) -> None:
+        super().__init__(inner)
+        self._size = size
+        self._cache: OrderedDict[str, Matrix] = OrderedDict()
 
     async def embed(self, texts: Sequence[str]) -> Matrix:
         if len(texts) != 1:
