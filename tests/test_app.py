@@ -153,3 +153,16 @@ def test_cors_allows_only_listed_origins(data_dir: Path) -> None:
         other = httpx.get(f"{url}/health", headers={"Origin": "https://evil.example.net"})
     assert allowed.headers["access-control-allow-origin"] == "https://buddy.example.com"
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_every_response_carries_the_security_headers(probe_url: str) -> None:
+    responses = [
+        httpx.get(f"{probe_url}/health"),
+        httpx.get(f"{probe_url}/api/news"),
+        httpx.get(f"{probe_url}/no/such/route"),
+        httpx.post(f"{probe_url}/probe", content=b"x" * 5000),  # over the app's 4096 bytes
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 404, 413]
+    for response in responses:
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"

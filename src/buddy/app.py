@@ -25,7 +25,7 @@ from buddy.feedback.endpoints import router as feedback_router
 from buddy.feedback.outbox import FeedbackOutbox
 from buddy.feedback.targets import configured_targets
 from buddy.health.endpoints import router as health_router
-from buddy.middleware import BodySizeLimit
+from buddy.middleware import BodySizeLimit, SecurityHeaders
 from buddy.news.endpoints import router as news_router
 from buddy.news.ingest import refresh_forever
 from buddy.nuget.endpoints import router as nuget_router
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     instrument_app(app)
     # Added first, so CORS wraps it and a 413 still carries CORS headers.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)  # outside BodySizeLimit, so its 413 carries them too
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -82,6 +82,8 @@ def test_telemetry_needs_consent_and_an_allowed_event(base_url: str, settings: S
         {"event_type": "sample_viewed", "data": {"list": [1, 2]}},
         {"event_type": "sample_viewed", "data": ["not", "an", "object"]},
         {"event_type": "sample_viewed", "data": {"": 1}},
+        {"event_type": "sample_viewed", "data": {"$where": 1}},
+        {"event_type": "sample_viewed", "data": {"a.b": 1}},
         {"event_type": "sample_viewed"} | {"user_consent": "maybe"},
     ],
     ids=[
@@ -93,6 +95,8 @@ def test_telemetry_needs_consent_and_an_allowed_event(base_url: str, settings: S
         "list-value",
         "data-not-object",
         "empty-key",
+        "operator-key",
+        "dotted-key",
         "consent-not-bool",
     ],
 )

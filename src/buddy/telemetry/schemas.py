@@ -18,6 +18,9 @@ EventType = Literal[
     "code_copied",
 ]
 MAX_DATA_KEYS = 20
+# Plain identifiers only: keys become field names in MongoDB, where `$` and `.` mean operators
+# and paths.
+KEY_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
 # A hard ceiling; the limit people meet is BUDDY_MAX_TELEMETRY_BYTES, checked by the service.
 MAX_DATA_BYTES = 65_536
 Value = Annotated[str, StringConstraints(max_length=500)] | int | float | bool | None
@@ -26,7 +29,7 @@ Value = Annotated[str, StringConstraints(max_length=500)] | int | float | bool |
 class TelemetryEventIn(BaseModel):
     event_type: EventType
     data: Annotated[
-        dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], Value],
+        dict[Annotated[str, StringConstraints(pattern=KEY_PATTERN)], Value],
         Field(max_length=MAX_DATA_KEYS, description="Scalar values only, at most 20 keys."),
     ] = {}
     timestamp: datetime | None = None
