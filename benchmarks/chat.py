@@ -186,6 +186,8 @@ def main() -> None:
             **os.environ,
             "BUDDY_DATA_DIR": str(Path(folder) / "data"),
             "BUDDY_LOG_LEVEL": "ERROR",
+            # The per-address chat limit would refuse a burst of 100 from one client.
+            "BUDDY_RATE_LIMIT_CHAT": "1000000/minute",
         }
         for workers in args.workers:
             overhead(base_env | {"BUDDY_DEMO_CONTENT": "false"}, workers)
