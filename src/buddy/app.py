@@ -15,8 +15,9 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from buddy import __version__
-from buddy.chat.agent import build_agent, connect_mcp, create_llm_client
+from buddy.chat.agent import build_agent, connect_mcp
 from buddy.chat.endpoints import router as chat_router
+from buddy.chat.llm_client import create_llm_client
 from buddy.config import Settings, load_settings
 from buddy.demo import load_demo_content, load_demo_knowledge
 from buddy.deps import limit_api

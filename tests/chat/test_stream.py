@@ -15,10 +15,11 @@ pytestmark = pytest.mark.anyio
 
 
 async def collect(events: AsyncGenerator[Event, None], heartbeat: float = 15.0) -> list[Event]:
-    return [
-        json.loads(line)
-        async for line in frame(events, "0123456789abcdef", "f" * 32, heartbeat_seconds=heartbeat)
+    written = [
+        chunk
+        async for chunk in frame(events, "0123456789abcdef", "f" * 32, heartbeat_seconds=heartbeat)
     ]
+    return [json.loads(line) for line in b"".join(written).splitlines()]
 
 
 async def test_framing_and_heartbeats_while_the_answerer_is_quiet() -> None:
@@ -98,3 +99,20 @@ def test_history_keeps_the_newest_turns_within_the_budget() -> None:
     assert [message["content"][:6] for message in kept] == ["turn 7", "turn 8", "turn 9"]
     assert [message["role"] for message in kept] == ["assistant", "user", "assistant"]
     assert history_messages(turns, budget_tokens=0) == []
+
+
+async def test_events_already_waiting_go_out_in_one_write() -> None:
+    async def eager() -> AsyncGenerator[Event, None]:
+        for word in ("one ", "two ", "three"):
+            yield content(word)
+
+    stream = frame(eager(), "0123456789abcdef", "f" * 32)
+    assert json.loads(await anext(stream))["type"] == "metadata"
+    await asyncio.sleep(0.05)  # a busy server: the answerer got ahead of the writer
+    written = await anext(stream)
+    assert [json.loads(line)["content"] for line in written.splitlines()] == [
+        "one ",
+        "two ",
+        "three",
+    ]
+    assert json.loads(await anext(stream))["type"] == "complete"

@@ -26,6 +26,7 @@ from agents.exceptions import AgentsException, ModelBehaviorError, UserError
 from agents.mcp import MCPServerStreamableHttp
 from openai.types.responses import ResponseTextDeltaEvent
 
+from buddy.chat.llm_client import create_llm_client
 from buddy.chat.prompts import instructions
 from buddy.chat.schemas import ChatFilters, ChatRequest, HistoryTurn
 from buddy.chat.stream import Event, citation, content, tool_call, tool_output
@@ -208,17 +209,6 @@ def history_messages(history: Sequence[HistoryTurn], budget_tokens: int) -> list
     return kept
 
 
-def create_llm_client(settings: Settings) -> openai.AsyncOpenAI:
-    """The OpenAI client for the configured server; the app makes one and closes it."""
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
-    return openai.AsyncOpenAI(
-        api_key=key,
-        base_url=settings.openai_base_url or None,
-        timeout=settings.llm_timeout_seconds,
-        max_retries=settings.llm_max_retries,
-    )
-
-
 def _model(settings: Settings, client: openai.AsyncOpenAI) -> Any:
     if settings.chat_provider == "openai":
         return OpenAIResponsesModel(settings.chat_model, client)
@@ -261,13 +251,17 @@ async def _with_stall_guard(events: AsyncIterator[Any], seconds: float) -> Async
     iterator = events.__aiter__()
     while True:
         try:
-            yield await asyncio.wait_for(iterator.__anext__(), seconds)
+            # asyncio.timeout, not wait_for: no task per event. A stall ends the answer, so
+            # cancelling the wait is what should happen anyway.
+            async with asyncio.timeout(seconds):
+                event = await iterator.__anext__()
         except StopAsyncIteration:
             return
         except TimeoutError:
             raise ModelError(
                 "The model stopped sending the answer.", code="model_stalled"
             ) from None
+        yield event
 
 
 async def agent_answer(
