@@ -1,10 +1,15 @@
 """Chat figures: server overhead over a scripted model at 1 and 100 concurrent streams, and
 the offline answerer's latency on the shared corpus.
 
-Run: .venv/bin/python -m benchmarks.chat [--corpus-data DIR]
+Run: .venv/bin/python -m benchmarks.chat [--corpus-data DIR] [--workers 1 2] [--seconds 30]
 Overhead = the client's time to the first `content` line minus the scripted model server's own
 time to its first token (a fixed 50 ms; the server runs in its own process) (target p50 <= 30 ms,
-p95 <= 150 ms at 100 concurrent streams).
+p95 <= 150 ms at 100 concurrent streams). Three ways to load the app, each printed with the
+app's CPU time per stream (all workers) and its peak RSS:
+- one stream at a time (200 of them), the model sending its 3 words at once;
+- 100 streams sent at the same instant, 5 times;
+- 100 streams kept open for `--seconds`: each of 100 clients asks again as soon as its answer
+  ends, and the model streams 60 words, 20 ms apart (50 words a second).
 `--corpus-data` points at a data dir where the shared corpus was ingested; without it the
 offline figures use the bundled demo knowledge.
 """
@@ -21,18 +26,37 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from benchmarks.startup import free_port, rss_mib
 
+FIRST_TOKEN_MS = 50.0
+PACED_WORDS, PACED_GAP_S = 60, 0.02
 
-def tree_rss_mib(pid: int) -> float:
-    """RSS of a process and its children (uvicorn workers)."""
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (uvicorn's workers)."""
     children = Path(f"/proc/{pid}/task/{pid}/children")
     kids = [int(k) for k in children.read_text().split()] if children.exists() else []
-    return rss_mib(pid) + sum(tree_rss_mib(kid) for kid in kids)
+    return [pid, *(p for kid in kids for p in process_tree(kid))]
+
+
+def tree_rss_mib(pid: int) -> float:
+    return sum(rss_mib(p) for p in process_tree(pid))
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system) a process and its descendants have used so far."""
+    total = 0.0
+    for p in process_tree(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 QUESTIONS = [
@@ -90,11 +114,13 @@ async def burst(port: int, streams: int) -> tuple[list[float], int]:
     return [ms for ms, _ in results], sum(not ok for _, ok in results)
 
 
-def overhead(base_env: dict[str, str], workers: int) -> None:
-    delay_ms = 50.0
+@contextmanager
+def serving(base_env: dict[str, str], workers: int, *stub_args: str) -> Iterator[tuple[int, int]]:
+    """The scripted model stub in its own process and `buddy serve` pointed at it:
+    (the app's pid, its port)."""
     model_port = free_port()
     stub = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.model_stub", str(model_port), str(delay_ms / 1000)],
+        [sys.executable, "-m", "benchmarks.model_stub", str(model_port), *stub_args],
         stdout=subprocess.PIPE,
     )
     assert stub.stdout is not None
@@ -109,43 +135,90 @@ def overhead(base_env: dict[str, str], workers: int) -> None:
         "BUDDY_MCP_URL": "",
     }
     app = start_app(env, port, workers)
-    print(f"buddy serve --workers {workers}")
     try:
         asyncio.run(burst(port, 2 * workers))  # warm up every worker
-        for streams in (1, 100):
-            peak = [0.0]
-            stop = threading.Event()
-
-            def watch(
-                pid: int = app.pid, peak: list[float] = peak, stop: threading.Event = stop
-            ) -> None:
-                while not stop.is_set():
-                    peak[0] = max(peak[0], tree_rss_mib(pid))
-                    time.sleep(0.05)
-
-            watcher = threading.Thread(target=watch, daemon=True)
-            watcher.start()
-            rounds = 20 if streams == 1 else 3
-            client_ms: list[float] = []
-            errors = 0
-            for _ in range(rounds):
-                found, failed = asyncio.run(burst(port, streams))
-                client_ms += found
-                errors += failed
-            stop.set()
-            watcher.join()
-            extra = [c - delay_ms for c in client_ms]
-            p50, p95 = statistics.median(extra), pct(extra, 95)
-            print(
-                f"{streams:>3} streams: overhead p50 {p50:6.1f} ms  p95 {p95:6.1f} ms"
-                f"  (model's first token after {delay_ms:.0f} ms)  errors {errors}"
-                f"  peak RSS {peak[0]:.0f} MiB"
-            )
+        yield app.pid, port
     finally:
         app.terminate()
         app.wait(timeout=30)
         stub.terminate()
         stub.wait(timeout=30)
+
+
+@dataclass
+class Phase:
+    """What one way of loading the app measured."""
+
+    first_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    streams: int = 0
+
+
+async def closed_loop(port: int, clients: int, seconds: float) -> Phase:
+    """`clients` chats open at all times: each client asks again as soon as its answer ends."""
+    phase = Phase()
+    deadline = time.perf_counter() + seconds
+
+    async def client(number: int) -> None:
+        while time.perf_counter() < deadline:
+            first, complete = await first_content_ms(port, f"question {number}.{phase.streams}")
+            phase.streams += 1
+            if complete and first:
+                phase.first_ms.append(first)
+            else:
+                phase.errors += 1
+
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    return phase
+
+
+def bursts(port: int, streams: int, rounds: int) -> Phase:
+    phase = Phase()
+    for _ in range(rounds):
+        found, failed = asyncio.run(burst(port, streams))
+        phase.first_ms += [ms for ms in found if ms]
+        phase.errors += failed
+        phase.streams += streams
+    return phase
+
+
+def measured(pid: int, what: str, run: Callable[[], Phase]) -> None:
+    """Run one phase with peak RSS sampled beside it; print overhead, CPU and memory."""
+    peak = [tree_rss_mib(pid)]
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.05):
+            peak[0] = max(peak[0], tree_rss_mib(pid))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    cpu_before = cpu_ms(pid)
+    phase = run()
+    cpu = (cpu_ms(pid) - cpu_before) / max(1, phase.streams)
+    stop.set()
+    watcher.join()
+    extra = [ms - FIRST_TOKEN_MS for ms in phase.first_ms] or [float("nan")]
+    print(
+        f"{what}: overhead p50 {statistics.median(extra):6.1f} ms  p95 {pct(extra, 95):6.1f} ms"
+        f"  errors {phase.errors}/{phase.streams}  app CPU {cpu:.1f} ms a stream"
+        f"  peak RSS {peak[0]:.0f} MiB"
+    )
+
+
+def overhead(base_env: dict[str, str], workers: int, seconds: float) -> None:
+    print(f"buddy serve --workers {workers}")
+    first_token = str(FIRST_TOKEN_MS / 1000)
+    with serving(base_env, workers, first_token) as (pid, port):
+        measured(pid, "  1 stream at a time,      3 words", lambda: bursts(port, 1, 200))
+        measured(pid, "100 streams at one instant, 3 words", lambda: bursts(port, 100, 5))
+    paced = (first_token, str(PACED_WORDS), str(PACED_GAP_S))
+    with serving(base_env, workers, *paced) as (pid, port):
+        measured(
+            pid,
+            f"100 streams open for {seconds:.0f} s, {PACED_WORDS} words at {1 / PACED_GAP_S:.0f}/s",
+            lambda: asyncio.run(closed_loop(port, 100, seconds)),
+        )
 
 
 def offline(base_env: dict[str, str], corpus_data: Path | None) -> None:
@@ -180,6 +253,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus-data", type=Path, default=None)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--seconds", type=float, default=30.0, help="of the open-streams phase")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         base_env = {
@@ -190,7 +264,7 @@ def main() -> None:
             "BUDDY_RATE_LIMIT_CHAT": "1000000/minute",
         }
         for workers in args.workers:
-            overhead(base_env | {"BUDDY_DEMO_CONTENT": "false"}, workers)
+            overhead(base_env | {"BUDDY_DEMO_CONTENT": "false"}, workers, args.seconds)
         offline(base_env, args.corpus_data)
 
 
