@@ -93,7 +93,10 @@ def test_a_chat_trace_and_its_feedback_land_in_phoenix(
             def whole_trace() -> list[dict[str, Any]] | None:
                 spans = spans_of_trace(phoenix, trace_id)
                 kinds = {span["span_kind"] for span in spans}
-                return spans if {"CHAIN", "LLM", "TOOL", "RETRIEVER"} <= kinds else None
+                # The root ends last, so it may come in a later export batch than the rest.
+                has_root = any(span["context"]["span_id"] == span_id for span in spans)
+                wanted = {"CHAIN", "LLM", "TOOL", "RETRIEVER"}
+                return spans if has_root and wanted <= kinds else None
 
             spans = eventually(whole_trace, what="the chat trace in Phoenix")
             root = next(span for span in spans if span["context"]["span_id"] == span_id)
