@@ -141,10 +141,11 @@ def _freeze_startup_heap() -> None:
     """What is alive once the app has started (modules, the agent, the model, the clients)
     lives as long as the process. Moved out of the collector's sight, it no longer makes each
     full collection a pause of 150-200 ms on this machine, which some answer would wait out.
+    No collection first: it would add those 150-200 ms to every start, to free the little
+    garbage made since the collector last ran.
     Once per process: later apps (tests start many) would also freeze what they leave behind."""
     global _heap_frozen  # noqa: PLW0603 - the collector is per process, and so is this
     if not _heap_frozen:
-        gc.collect()
         gc.freeze()
         _heap_frozen = True
 
