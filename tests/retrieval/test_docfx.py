@@ -114,3 +114,24 @@ def test_big_tables_are_split_by_rows_with_their_header(tmp_path: Path) -> None:
     assert all(chunk.text.removeprefix("# Connectors\n\n").startswith(header) for chunk in chunks)
     joined = "\n".join(chunks[i].text for i in range(len(chunks)))
     assert all(f"Connector{i} |" in joined for i in range(300))
+
+
+def test_includes_inside_code_blocks_stay_as_written(tmp_path: Path) -> None:
+    from buddy.retrieval.docfx import parse_markdown  # noqa: PLC0415
+
+    (tmp_path / "includes").mkdir()
+    (tmp_path / "includes" / "setup.md").write_text("Install the SDK first.\n", encoding="utf-8")
+    example = "[!INCLUDE [setup](includes/setup.md)]"
+    text = (
+        f"# Writing docs\n\n{example}\n\n"
+        f"To reuse a paragraph, write:\n\n````markdown\n```\n{example}\n```\n````\n\n"
+        f"~~~\n{example}\n~~~\n\nAfter the examples: {example}\n"
+    )
+    page = parse_markdown(text, tmp_path / "docs.md", tmp_path, str)
+    prose = [unit.text for unit in page.units if not unit.is_code]
+    code = [unit.text for unit in page.units if unit.is_code]
+    assert "Install the SDK first." in prose
+    assert "After the examples: Install the SDK first." in prose
+    assert len(code) == 2
+    assert all(example in block for block in code)
+    assert code[0].startswith("````markdown\n```\n")  # a shorter inner fence does not close it

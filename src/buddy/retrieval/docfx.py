@@ -84,7 +84,8 @@ def _pivot_language(pivots: str) -> str:
 
 
 def expand_includes(text: str, folder: Path, root: Path, depth: int = 0) -> str:
-    """Inline `[!INCLUDE]` targets that exist inside `root`; others are dropped."""
+    """Inline `[!INCLUDE]` targets that exist inside `root`; others are dropped. Inside a
+    fenced code block the syntax is an example (as DocFX treats it) and stays as written."""
 
     def replace(match: re.Match[str]) -> str:
         target = (folder / match.group(1).strip()).resolve()
@@ -93,7 +94,33 @@ def expand_includes(text: str, folder: Path, root: Path, depth: int = 0) -> str:
         _, body = split_front_matter(target.read_text(encoding="utf-8", errors="replace"))
         return expand_includes(body, target.parent, root, depth + 1)
 
-    return _INCLUDE.sub(replace, text)
+    return _outside_code(text, lambda prose: _INCLUDE.sub(replace, prose))
+
+
+def _closes(fence: str, line: str) -> bool:
+    """Only a bare fence of the same kind, at least as long, closes a code block."""
+    closing = line.strip()
+    return bool(closing) and set(closing) == {fence[0]} and len(closing) >= len(fence)
+
+
+def _outside_code(text: str, transform: Callable[[str], str]) -> str:
+    """`transform` applied to the text between fenced code blocks; the blocks stay as written."""
+    written: list[str] = []
+    prose: list[str] = []
+    fence: str | None = None
+    for line in text.splitlines(keepends=True):
+        if fence is not None:
+            written.append(line)
+            fence = None if _closes(fence, line) else fence
+            continue
+        opening = _FENCE.match(line)
+        if opening is None:
+            prose.append(line)
+            continue
+        written += [transform("".join(prose)), line]
+        prose, fence = [], opening.group(1)
+    written.append(transform("".join(prose)))
+    return "".join(written)
 
 
 def _clean_inline(line: str, resolve_link: Callable[[str], str]) -> str:
@@ -133,9 +160,7 @@ class _UnitBuilder:
     def feed(self, line: str) -> None:
         if self.fence is not None:
             self.buffer.append(line)
-            closing = line.strip()
-            # Only a bare fence of the same kind, at least as long, closes the block.
-            if closing and set(closing) == {self.fence[0]} and len(closing) >= len(self.fence):
+            if _closes(self.fence, line):
                 self.fence = None
                 self.flush(is_code=True)
             return
