@@ -19,6 +19,7 @@ from buddy import __version__
 from buddy.chat.agent import build_agent, connect_mcp
 from buddy.chat.endpoints import router as chat_router
 from buddy.chat.llm_client import create_llm_client
+from buddy.chat.service import StreamGate
 from buddy.config import Settings, load_settings
 from buddy.demo import load_demo_content, load_demo_knowledge
 from buddy.deps import limit_api
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Content-Type", "X-Magic-Key"],
     )
     app.state.limiter = RateLimiter(settings)
+    app.state.stream_gate = StreamGate(settings.max_open_streams)
     app.include_router(health_router)
     app.include_router(chat_router)  # counts against BUDDY_RATE_LIMIT_CHAT itself
     limited = [Depends(limit_api)]

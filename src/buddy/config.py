@@ -275,6 +275,11 @@ class Settings(BaseSettings):
         default="auto",
         description="Where rate counters live: `auto` (memory, or MongoDB when used) or a URI.",
     )
+    max_open_streams: int = Field(
+        default=0,
+        ge=0,
+        description="Chat streams one worker serves at once; more get 503 (0: no cap).",
+    )
     max_message_chars: int = Field(
         default=8000, ge=1, le=1_000_000, description="Longest chat message accepted."
     )

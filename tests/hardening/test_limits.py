@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -128,3 +129,29 @@ def test_a_bad_rate_setting_is_refused_at_start() -> None:
 
     with pytest.raises(ConfigError, match="BUDDY_RATE_LIMIT_CHAT: 'lots' is not a rate"):
         load_settings(_env_file=None, rate_limit_chat="lots")
+
+
+def test_a_worker_at_its_stream_cap_turns_new_chats_away(settings: Settings) -> None:
+    from tests.fixtures.chat_setup import with_model  # noqa: PLC0415
+    from tests.fixtures.model_server import model_server  # noqa: PLC0415
+
+    with model_server() as (model_url, script):
+        script.first_token_delay = 1.0  # holds the first answer open
+        capped = with_model(settings, model_url, max_open_streams=1)
+        with serve(capped, rate_limit_chat="1000/minute") as url:
+            with httpx.stream("POST", f"{url}/api/chat", json={"message": "a"}) as first:
+                assert first.status_code == 200
+                assert '"metadata"' in next(first.iter_lines())
+                refused = httpx.post(f"{url}/api/chat", json={"message": "b"}, timeout=30)
+            assert refused.status_code == 503
+            assert refused.json()["code"] == "server_busy"
+            assert "BUDDY_MAX_OPEN_STREAMS=1" in refused.json()["detail"]
+            assert refused.headers["Retry-After"] == "2"
+            # The first client left mid-answer: its place is given back, not lost.
+            for _ in range(50):
+                again = httpx.post(f"{url}/api/chat", json={"message": "c"}, timeout=30)
+                if again.status_code != 503:
+                    break
+                time.sleep(0.1)
+            assert again.status_code == 200
+            assert again.text.splitlines()[-1].startswith('{"type": "complete"')

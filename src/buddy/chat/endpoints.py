@@ -42,7 +42,9 @@ async def chat(
     question = service.question_of(request, settings)
     key = await require_magic_key(storage, settings, request.magic_key or x_magic_key)
     await service.check_rate(http_request.app.state.limiter, key, client_address(http_request))
-    return ChatStreamingResponse(
+    gate: service.StreamGate = http_request.app.state.stream_gate
+    gate.enter()
+    response = ChatStreamingResponse(
         service.chat_stream(
             question,
             request,
@@ -59,3 +61,5 @@ async def chat(
         media_type="application/x-ndjson",
         headers=STREAM_HEADERS,
     )
+    response.on_close = gate.leave
+    return response

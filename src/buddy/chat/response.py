@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import structlog
 from fastapi.responses import StreamingResponse
-from starlette.types import Message, Send
+from starlette.types import Message, Receive, Scope, Send
 
 log = structlog.get_logger(__name__)
 
@@ -27,6 +28,14 @@ class ChatStreamingResponse(StreamingResponse):
     server close the connection."""
 
     send_timeout: float = SEND_TIMEOUT_S
+    on_close: Callable[[], None] | None = None  # runs once the response is over, however it ends
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.on_close is not None:
+                self.on_close()
 
     async def stream_response(self, send: Send) -> None:
         async def bounded_send(message: Message) -> None:

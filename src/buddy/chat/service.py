@@ -15,7 +15,7 @@ from buddy.chat.offline import offline_answer
 from buddy.chat.schemas import ChatFilters, ChatRequest
 from buddy.chat.stream import Event, frame
 from buddy.config import Settings
-from buddy.errors import BuddyError, LimitExceededError
+from buddy.errors import BuddyError, LimitExceededError, ServiceUnavailableError
 from buddy.observability import in_span, span_hex, tracer
 from buddy.ratelimit import RateLimiter, per_minute
 from buddy.storage.base import Storage
@@ -26,11 +26,41 @@ log = structlog.get_logger(__name__)
 # Enough of an answer to judge it in a feedback export; whole answers are rarely longer.
 _KEPT_ANSWER_CHARS = 8000
 _TOKEN_NAMES = {"input_tokens": "prompt", "output_tokens": "completion"}
+_BUSY_RETRY_SECONDS = 2
 
 
 class EmptyMessageError(BuddyError):
     status_code = 400
     code = "empty_message"
+
+
+class ServerBusyError(ServiceUnavailableError):
+    code = "server_busy"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(_BUSY_RETRY_SECONDS)}
+
+
+class StreamGate:
+    """At most `limit` chat streams open in this worker (0: no cap). A worker whose CPU is
+    already spent streaming turns a new question away at once, rather than making every open
+    answer (and every other route) slower for everyone. One event loop: no lock needed."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.open = 0
+
+    def enter(self) -> None:
+        if self.limit and self.open >= self.limit:
+            raise ServerBusyError(
+                f"The server is answering {self.open} questions already; try again in a "
+                f"moment (BUDDY_MAX_OPEN_STREAMS={self.limit})."
+            )
+        self.open += 1
+
+    def leave(self) -> None:
+        self.open -= 1
 
 
 def question_of(request: ChatRequest, settings: Settings) -> str:
