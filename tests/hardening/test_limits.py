@@ -136,18 +136,24 @@ def test_a_worker_at_its_stream_cap_turns_new_chats_away(settings: Settings) -> 
     from tests.fixtures.model_server import model_server  # noqa: PLC0415
 
     with model_server() as (model_url, script):
-        script.first_token_delay = 1.0  # holds the first answer open
-        capped = with_model(settings, model_url, max_open_streams=1)
+        script.turns = ["stall"]  # the first answer stays open until its client leaves
+        capped = with_model(settings, model_url, max_open_streams=1, llm_stall_seconds=60.0)
         with serve(capped, rate_limit_chat="1000/minute") as url:
             with httpx.stream("POST", f"{url}/api/chat", json={"message": "a"}) as first:
                 assert first.status_code == 200
-                assert '"metadata"' in next(first.iter_lines())
+                lines = first.iter_lines()  # kept: a dropped iterator closes the response
+                assert '"metadata"' in next(lines)
+                for _ in range(100):  # until the first answer is really waiting on the model
+                    if script.requests:
+                        break
+                    time.sleep(0.05)
                 refused = httpx.post(f"{url}/api/chat", json={"message": "b"}, timeout=30)
-            assert refused.status_code == 503
+            assert refused.status_code == 503, refused.text
             assert refused.json()["code"] == "server_busy"
             assert "BUDDY_MAX_OPEN_STREAMS=1" in refused.json()["detail"]
             assert refused.headers["Retry-After"] == "2"
             # The first client left mid-answer: its place is given back, not lost.
+            assert script.cancelled.wait(5), "the first answer's model request was not closed"
             for _ in range(50):
                 again = httpx.post(f"{url}/api/chat", json={"message": "c"}, timeout=30)
                 if again.status_code != 503:
