@@ -116,3 +116,13 @@ async def test_events_already_waiting_go_out_in_one_write() -> None:
         "three",
     ]
     assert json.loads(await anext(stream))["type"] == "complete"
+
+
+async def test_an_answerer_cancelled_from_inside_still_ends_the_stream() -> None:
+    async def cancelled_inside() -> AsyncGenerator[Event, None]:
+        yield content("partial")
+        raise asyncio.CancelledError  # what a library's own cancelled task can surface
+
+    lines = await asyncio.wait_for(collect(cancelled_inside()), 5)
+    assert [line["type"] for line in lines] == ["metadata", "content", "error"]
+    assert lines[-1]["code"] == "internal"

@@ -120,6 +120,12 @@ async def _produce(
             await queue.put(event)
     except Exception as exc:  # the reader turns it into the one `error` line
         await queue.put(exc)
+    except asyncio.CancelledError:
+        # Cancelled by the reader (it has stopped reading: harmless) or from inside the
+        # answerer, where the reader would otherwise wait for an end that never comes.
+        with contextlib.suppress(asyncio.QueueFull):
+            queue.put_nowait(RuntimeError("the answer was cancelled before it ended"))
+        raise
     else:
         await queue.put(_End())
     finally:
