@@ -46,7 +46,6 @@ from buddy.web.assets import web_assets
 from buddy.web.endpoints import router as web_router
 
 log = structlog.get_logger(__name__)
-_heap_frozen = False
 
 DESCRIPTION = (
     "Answers for C#/.NET developers building AI apps: a streamed, cited chat, "
@@ -146,10 +145,8 @@ def _freeze_startup_heap() -> None:
     No collection first: it would add those 150-200 ms to every start, to free the little
     garbage made since the collector last ran.
     Once per process: later apps (tests start many) would also freeze what they leave behind."""
-    global _heap_frozen  # noqa: PLW0603 - the collector is per process, and so is this
-    if not _heap_frozen:
+    if not gc.get_freeze_count():
         gc.freeze()
-        _heap_frozen = True
 
 
 async def _open_chat(app: FastAPI, settings: Settings) -> MCPServerStreamableHttp | None:
