@@ -32,7 +32,7 @@ def test_health_degrades_when_the_store_stops_answering(settings: Settings) -> N
     app = create_app(settings)
     with serve_in_thread(app) as url:
         assert httpx.get(f"{url}/health").json()["status"] == "healthy"
-        asyncio.run(app.state.storage.close())
+        asyncio.run(app.state.services.storage.close())
         response = httpx.get(f"{url}/health")
     assert response.status_code == 200
     body = response.json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,9 @@ from buddy.errors import BuddyError
 pytestmark = pytest.mark.anyio
 
 
-async def collect(events: AsyncGenerator[Event, None], heartbeat: float = 15.0) -> list[Event]:
+async def collect(
+    events: AsyncGenerator[Event, None], heartbeat: float = 15.0
+) -> list[dict[str, Any]]:
     written = [
         chunk
         async for chunk in frame(events, "0123456789abcdef", "f" * 32, heartbeat_seconds=heartbeat)

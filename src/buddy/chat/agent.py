@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import openai
@@ -20,25 +18,18 @@ from agents import (
     RunContextWrapper,
     Runner,
     WebSearchTool,
-    function_tool,
 )
 from agents.exceptions import AgentsException, ModelBehaviorError, UserError
 from agents.mcp import MCPServerStreamableHttp
-from openai.types.responses import ResponseTextDeltaEvent
 
-from buddy.chat.llm_client import create_llm_client
 from buddy.chat.prompts import instructions
-from buddy.chat.schemas import ChatFilters, ChatRequest, HistoryTurn
-from buddy.chat.stream import Event, citation, content, tool_call, tool_output
+from buddy.chat.schemas import ChatRequest, HistoryTurn
+from buddy.chat.stream import Event, citation, tool_output, usage
+from buddy.chat.tools import TOOLS, ChatContext
+from buddy.chat.translate import EventTranslator
 from buddy.config import Settings
 from buddy.errors import BuddyError
-from buddy.news import service as news_service
-from buddy.nuget.service import NuGetService
-from buddy.nuget.text import package_text, search_text
 from buddy.observability import current_trace_id
-from buddy.retrieval.search import KnowledgeBase
-from buddy.samples.gallery import SampleGallery
-from buddy.storage.base import Storage
 
 log = structlog.get_logger(__name__)
 _CHARS_PER_TOKEN = 4
@@ -48,27 +39,6 @@ _MAX_TURNS = 6
 class ModelError(BuddyError):
     status_code = 502
     code = "model_error"
-
-
-@dataclass
-class _Sources:
-    """What the tools returned, so the answer's citations can be sent as lines."""
-
-    found: dict[str, tuple[str, str]] = field(default_factory=dict)  # url -> (title, kind)
-
-    def add(self, url: str, title: str, kind: str) -> None:
-        if url:
-            self.found.setdefault(url, (title, kind))
-
-
-@dataclass(frozen=True)
-class AgentServices:
-    storage: Storage
-    kb: KnowledgeBase
-    gallery: SampleGallery
-    nuget: NuGetService
-    agent: Agent[ChatContext] | None = None  # one per app (None when the provider is offline)
-    mcp_note: str = ""  # why the MCP tools are missing, told to the user in a tool output
 
 
 async def connect_mcp(
@@ -97,79 +67,6 @@ async def connect_mcp(
     return server, ""
 
 
-@dataclass
-class ChatContext:
-    """Per-request state the shared agent's tools and instructions read."""
-
-    services: AgentServices
-    filters: ChatFilters
-    tags: list[str]
-    sources: _Sources = field(default_factory=_Sources)
-
-
-@function_tool(failure_error_function=None)  # a failing tool ends the answer
-async def search_knowledge_base(ctx: RunContextWrapper[ChatContext], query: str) -> str:
-    """Search .NET AI documentation; returns titled passages with their URLs."""
-    kb, tags = ctx.context.services.kb, ctx.context.tags
-    hits = await kb.search(query, k=5, tags=tags)
-    if tags and not hits:
-        hits = await kb.search(query, k=5)
-    for hit in hits:
-        ctx.context.sources.add(hit.url, hit.title, "docs")
-    passages = [
-        f"## {h.title} — {h.heading}\nURL: {h.url or h.source_path}\n{h.text[:1800]}" for h in hits
-    ]
-    return "\n\n".join(passages) or "No passages found."
-
-
-@function_tool(failure_error_function=None)
-async def search_samples(ctx: RunContextWrapper[ChatContext], query: str) -> str:
-    """Find .NET AI sample projects; returns titles, descriptions and repository URLs."""
-    found = await ctx.context.services.gallery.best_matches(query, limit=5)
-    for sample in found:
-        ctx.context.sources.add(sample.source, sample.title, "sample")
-    lines = [f"- {s.title} ({s.source}): {s.description} Tags: {', '.join(s.tags)}" for s in found]
-    return "\n".join(lines) or "No samples found."
-
-
-@function_tool(failure_error_function=None)
-async def search_news(ctx: RunContextWrapper[ChatContext], query: str) -> str:
-    """Find recent .NET AI news; returns dated items with links."""
-    items = await news_service.search_news(ctx.context.services.storage, query, limit=5)
-    for item in items:
-        ctx.context.sources.add(item.url, item.title, "news")
-    lines = [f"- {i.published.date().isoformat()} {i.title} ({i.url}): {i.summary}" for i in items]
-    return "\n".join(lines) or "No news found."
-
-
-@function_tool(failure_error_function=None)
-async def search_nuget(ctx: RunContextWrapper[ChatContext], query: str) -> str:
-    """Search NuGet for .NET packages; returns ids, latest stable versions, downloads, whether
-    the package is verified, and each package's URL."""
-    try:
-        results = await ctx.context.services.nuget.search(query, take=8)
-    except BuddyError as exc:  # the answer goes on without NuGet, and says why
-        return f"NuGet search failed: {exc.detail}"
-    for package in results.packages:
-        ctx.context.sources.add(package.url, f"{package.id} {package.version}", "nuget")
-    return search_text(results)
-
-
-@function_tool(failure_error_function=None)
-async def get_nuget_package(
-    ctx: RunContextWrapper[ChatContext], id: str, version: str | None = None
-) -> str:
-    """One NuGet package: its versions (listed, deprecated, vulnerable), dependencies per target
-    framework, license, README and the `dotnet add package` line. Omit version for the newest
-    stable one."""
-    try:
-        package = await ctx.context.services.nuget.package(id, version or None)
-    except BuddyError as exc:
-        return f"NuGet lookup failed: {exc.detail}"
-    ctx.context.sources.add(package.url, f"{package.id} {package.version}", "nuget")
-    return package_text(package)
-
-
 def _instructions(ctx: RunContextWrapper[ChatContext], agent: Agent[ChatContext]) -> str:
     return instructions(ctx.context.filters)
 
@@ -178,13 +75,7 @@ def build_agent(
     settings: Settings, client: openai.AsyncOpenAI, mcp: MCPServerStreamableHttp | None = None
 ) -> Agent[ChatContext]:
     """One agent per app: tools and model are built once, per-request state is the context."""
-    tools: list[Any] = [
-        search_knowledge_base,
-        search_samples,
-        search_news,
-        search_nuget,
-        get_nuget_package,
-    ]
+    tools = list(TOOLS)
     if settings.chat_provider == "openai":
         tools.append(WebSearchTool())  # hosted search exists only on the Responses API
     return Agent[ChatContext](
@@ -265,16 +156,15 @@ async def _with_stall_guard(events: AsyncIterator[Any], seconds: float) -> Async
 
 
 async def agent_answer(
-    settings: Settings,
-    services: AgentServices,
+    agent: Agent[ChatContext],
+    context: ChatContext,
     request: ChatRequest,
     question: str,
-    tags: list[str],
+    *,
+    settings: Settings,
+    mcp_note: str = "",
 ) -> AsyncGenerator[Event, None]:
     """Run the agent and translate its stream into chat events."""
-    agent = services.agent or build_agent(settings, create_llm_client(settings))
-    context = ChatContext(services, request.filters, tags)
-    sources = context.sources
     turns: list[Any] = [
         *history_messages(request.history, settings.history_token_budget),
         {"role": "user", "content": question},
@@ -286,47 +176,20 @@ async def agent_answer(
         max_turns=_MAX_TURNS,
         run_config=RunConfig(workflow_name="chat"),
     )
-    names: dict[str, str] = {}
-    answer: list[str] = []
-    if services.mcp_note:
-        yield tool_output("microsoft_learn", services.mcp_note)
+    translator = EventTranslator()
+    if mcp_note:
+        yield tool_output("microsoft_learn", mcp_note)
     try:
         async for event in _with_stall_guard(result.stream_events(), settings.llm_stall_seconds):
-            for line in _translate(event, names, answer):
+            for line in translator.translate(event):
                 yield line
     except (openai.OpenAIError, AgentsException) as exc:
-        raise _run_error(exc, names) from None
+        raise _run_error(exc, translator.tool_names) from None
     finally:
         result.cancel()
-    usage = result.context_wrapper.usage
-    yield {
-        "type": "usage",
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-    }
-    text = "".join(answer)
-    for url, (title, kind) in sources.found.items():
+    spent = result.context_wrapper.usage
+    yield usage(spent.input_tokens, spent.output_tokens)
+    text = translator.answer
+    for url, (title, kind) in context.sources.found.items():
         if url in text:
             yield citation(title, url, kind)
-
-
-def _translate(event: Any, names: dict[str, str], answer: list[str]) -> list[Event]:
-    if event.type == "raw_response_event" and isinstance(event.data, ResponseTextDeltaEvent):
-        answer.append(event.data.delta)
-        return [content(event.data.delta)]
-    if event.type != "run_item_stream_event":
-        return []
-    raw = event.item.raw_item
-    if event.name == "tool_called":
-        name = getattr(raw, "name", "tool")
-        names[getattr(raw, "call_id", "")] = name
-        try:
-            args = json.loads(getattr(raw, "arguments", "") or "{}")
-        except json.JSONDecodeError:
-            args = {"raw": str(getattr(raw, "arguments", ""))[:500]}
-        return [tool_call(name, args if isinstance(args, dict) else {"value": args})]
-    if event.name == "tool_output":
-        call_id = raw.get("call_id", "") if isinstance(raw, dict) else getattr(raw, "call_id", "")
-        output = str(event.item.output)
-        return [tool_output(names.get(call_id, "tool"), output[:2000])]
-    return []

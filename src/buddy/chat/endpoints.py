@@ -5,11 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 
 from buddy.auth.service import require_magic_key
-from buddy.chat import service
-from buddy.chat.agent import AgentServices
+from buddy.chat import guards, service
 from buddy.chat.response import ChatStreamingResponse
 from buddy.chat.schemas import ChatRequest
-from buddy.deps import GalleryDep, KnowledgeDep, NuGetDep, SettingsDep, StorageDep, client_address
+from buddy.deps import ServicesDep, client_address
 from buddy.errors import error_responses
 from buddy.routing import CheckedRoute
 
@@ -32,34 +31,18 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 async def chat(
     request: ChatRequest,
     http_request: Request,
-    storage: StorageDep,
-    settings: SettingsDep,
-    kb: KnowledgeDep,
-    gallery: GalleryDep,
-    nuget: NuGetDep,
+    services: ServicesDep,
     x_magic_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ChatStreamingResponse:
-    question = service.question_of(request, settings)
-    key = await require_magic_key(storage, settings, request.magic_key or x_magic_key)
-    await service.check_rate(http_request.app.state.limiter, key, client_address(http_request))
-    gate: service.StreamGate = http_request.app.state.stream_gate
-    gate.enter()
-    response = ChatStreamingResponse(
-        service.chat_stream(
-            question,
-            request,
-            settings,
-            AgentServices(
-                storage,
-                kb,
-                gallery,
-                nuget,
-                http_request.app.state.agent,
-                http_request.app.state.mcp_note,
-            ),
-        ),
+    settings = services.settings
+    question = guards.question_of(request, settings)
+    key = await require_magic_key(services.storage, settings, request.magic_key or x_magic_key)
+    await guards.check_rate(services.limiter, key, client_address(http_request))
+    # The place is taken and its release handed to the response in one expression, and given
+    # back when the response ends: a body that never started would not run its own `finally`.
+    return ChatStreamingResponse(
+        service.chat_stream(question, request, services),
         media_type="application/x-ndjson",
         headers=STREAM_HEADERS,
+        on_close=services.stream_gate.enter(),
     )
-    response.on_close = gate.leave
-    return response

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import structlog
 from fastapi.responses import StreamingResponse
+from starlette.responses import ContentStream
 from starlette.types import Message, Receive, Scope, Send
 
 log = structlog.get_logger(__name__)
@@ -28,7 +29,18 @@ class ChatStreamingResponse(StreamingResponse):
     server close the connection."""
 
     send_timeout: float = SEND_TIMEOUT_S
-    on_close: Callable[[], None] | None = None  # runs once the response is over, however it ends
+
+    def __init__(
+        self,
+        content: ContentStream,
+        status_code: int = 200,  # FastAPI reads this default for the OpenAPI document
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        *,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(content, status_code, headers, media_type)
+        self.on_close = on_close  # runs once the response is over, however it ends
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:

@@ -10,86 +10,22 @@ import structlog
 from opentelemetry import trace
 from opentelemetry.context import Context
 
-from buddy.chat.agent import AgentServices, agent_answer
+from buddy.chat.agent import agent_answer
 from buddy.chat.offline import offline_answer
 from buddy.chat.schemas import ChatFilters, ChatRequest
 from buddy.chat.stream import Event, frame
-from buddy.config import Settings
-from buddy.errors import BuddyError, LimitExceededError, ServiceUnavailableError
+from buddy.chat.tools import ChatContext
+from buddy.errors import BuddyError
 from buddy.observability import in_span, span_hex, tracer
-from buddy.ratelimit import RateLimiter, per_minute
+from buddy.services import Services
 from buddy.storage.base import Storage
-from buddy.storage.records import AnswerRecord, MagicKey
+from buddy.storage.records import AnswerRecord
 from buddy.taxonomy import Facet, slug_for
 
 log = structlog.get_logger(__name__)
 # Enough of an answer to judge it in a feedback export; whole answers are rarely longer.
 _KEPT_ANSWER_CHARS = 8000
 _TOKEN_NAMES = {"input_tokens": "prompt", "output_tokens": "completion"}
-_BUSY_RETRY_SECONDS = 2
-
-
-class EmptyMessageError(BuddyError):
-    status_code = 400
-    code = "empty_message"
-
-
-class ServerBusyError(ServiceUnavailableError):
-    code = "server_busy"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.headers = {"Retry-After": str(_BUSY_RETRY_SECONDS)}
-
-
-class StreamGate:
-    """At most `limit` chat streams open in this worker (0: no cap). A worker whose CPU is
-    already spent streaming turns a new question away at once, rather than making every open
-    answer (and every other route) slower for everyone. One event loop: no lock needed."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.open = 0
-
-    def enter(self) -> None:
-        if self.limit and self.open >= self.limit:
-            raise ServerBusyError(
-                f"The server is answering {self.open} questions already; try again in a "
-                f"moment (BUDDY_MAX_OPEN_STREAMS={self.limit})."
-            )
-        self.open += 1
-
-    def leave(self) -> None:
-        self.open -= 1
-
-
-def question_of(request: ChatRequest, settings: Settings) -> str:
-    """The question, checked against the configured limits before any streaming starts."""
-    question = request.message.strip()
-    if not question:
-        raise EmptyMessageError("The message is empty; type a question.")
-    _within(len(request.message), settings.max_message_chars, "message characters", "MESSAGE_CHARS")
-    _within(len(request.history), settings.max_history_turns, "history turns", "HISTORY_TURNS")
-    history_chars = sum(len(turn.content) for turn in request.history)
-    _within(history_chars, settings.max_history_chars, "history characters", "HISTORY_CHARS")
-    return question
-
-
-def _within(size: int, limit: int, what: str, setting: str) -> None:
-    if size > limit:
-        msg = f"The request has {size} {what}; the limit is {limit} (BUDDY_MAX_{setting})."
-        raise LimitExceededError(msg)
-
-
-async def check_rate(limiter: RateLimiter, key: MagicKey | None, address: str) -> None:
-    """Chat is counted per key when the request carries one (production), else per address;
-    a key with its own limit is held to that instead of BUDDY_RATE_LIMIT_CHAT."""
-    if key is not None and key.requests_per_minute:
-        await limiter.check(per_minute(key.requests_per_minute), "key", key.id)
-    elif key is not None:
-        await limiter.check(limiter.chat, "chat", f"key:{key.id}")
-    else:
-        await limiter.check(limiter.chat, "chat", f"ip:{address}")
 
 
 def filter_tags(filters: ChatFilters) -> list[str]:
@@ -102,11 +38,11 @@ def filter_tags(filters: ChatFilters) -> list[str]:
 async def chat_stream(
     question: str,
     request: ChatRequest,
-    settings: Settings,
-    services: AgentServices,
+    services: Services,
     heartbeat_seconds: float = 15.0,
 ) -> AsyncIterator[bytes]:
     """The response body: JSON Lines under one root `chat` span whose id is the span_id."""
+    settings = services.settings
     provider = settings.chat_provider
     span = tracer().start_span(
         "chat",
@@ -125,11 +61,7 @@ async def chat_stream(
     try:
         tags = filter_tags(request.filters)
         span.set_attribute("chat.filters.tags", tags)
-        events: AsyncGenerator[Event, None] = (
-            offline_answer(services.kb, question, tags)
-            if provider == "offline"
-            else agent_answer(settings, services, request, question, tags)
-        )
+        events = _answer(services, request, question, tags)
         observed = seen.watch(in_span(span, events), span)
         async for line in frame(observed, span_id, trace_id, heartbeat_seconds):
             yield line
@@ -151,6 +83,23 @@ async def chat_stream(
         await _keep_answer(services.storage, record)
 
 
+def _answer(
+    services: Services, request: ChatRequest, question: str, tags: list[str]
+) -> AsyncGenerator[Event, None]:
+    """The agent when a model is configured, else the offline answerer."""
+    if services.agent is None:
+        return offline_answer(services.kb, question, tags)
+    context = ChatContext(services, request.filters, tags)
+    return agent_answer(
+        services.agent,
+        context,
+        request,
+        question,
+        settings=services.settings,
+        mcp_note=services.mcp_note,
+    )
+
+
 @dataclass
 class _Seen:
     """What went past in one answer's stream: for the root span and the answer record."""
@@ -167,16 +116,18 @@ class _Seen:
     ) -> AsyncGenerator[Event, None]:
         try:
             async for event in events:
-                kind = event.get("type")
-                if kind == "content":
+                if event["type"] == "content":
                     if self.streaming is None:  # from the first word to the last
                         context = trace.set_span_in_context(root)
                         self.streaming = tracer().start_span("stream", context=context)
-                    self.text.append(str(event.get("content", "")))
-                elif kind == "citation":
-                    self.sources.append(str(event.get("url", "")))
-                elif kind == "usage":
-                    self.usage = {k: int(v) for k, v in event.items() if k.endswith("_tokens")}
+                    self.text.append(event["content"])
+                elif event["type"] == "citation":
+                    self.sources.append(event["url"])
+                elif event["type"] == "usage":
+                    self.usage = {
+                        "input_tokens": event["input_tokens"],
+                        "output_tokens": event["output_tokens"],
+                    }
                 yield event
         except BuddyError as exc:
             self.error_code = exc.code

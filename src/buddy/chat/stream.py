@@ -8,7 +8,7 @@ import contextlib
 import json
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import structlog
 
@@ -16,14 +16,74 @@ from buddy.errors import BuddyError
 
 log = structlog.get_logger(__name__)
 PROTOCOL = 1
-Event = dict[str, Any]
+
+
+class MetadataEvent(TypedDict):
+    type: Literal["metadata"]
+    span_id: str
+    trace_id: str
+    timestamp: str
+    protocol: int
+
+
+class ContentEvent(TypedDict):
+    type: Literal["content"]
+    content: str
+
+
+class ToolCallEvent(TypedDict):
+    type: Literal["tool_call"]
+    content: str
+    tool: str
+    args: dict[str, Any]
+
+
+class ToolOutputEvent(TypedDict):
+    type: Literal["tool output"]  # the seed's name, space and all
+    content: str
+    tool: str
+
+
+class CitationEvent(TypedDict):
+    type: Literal["citation"]
+    title: str
+    url: str
+    source: str
+
+
+class UsageEvent(TypedDict):
+    type: Literal["usage"]
+    input_tokens: int
+    output_tokens: int
+
+
+class HeartbeatEvent(TypedDict):
+    type: Literal["heartbeat"]
+
+
+class CompleteEvent(TypedDict):
+    type: Literal["complete"]
+    span_id: str
+    timestamp: str
+
+
+class ErrorEvent(TypedDict):
+    type: Literal["error"]
+    content: str
+    code: str
+    timestamp: str
+
+
+# What an answerer yields; the framing adds metadata, heartbeats and the one complete or error.
+Event = ContentEvent | ToolCallEvent | ToolOutputEvent | CitationEvent | UsageEvent
+Line = Event | MetadataEvent | HeartbeatEvent | CompleteEvent | ErrorEvent
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def metadata(span_id: str, trace_id: str) -> Event:
+def metadata(span_id: str, trace_id: str) -> MetadataEvent:
     return {
         "type": "metadata",
         "span_id": span_id,
@@ -33,29 +93,36 @@ def metadata(span_id: str, trace_id: str) -> Event:
     }
 
 
-def content(text: str) -> Event:
+def content(text: str) -> ContentEvent:
     return {"type": "content", "content": text}
 
 
-def tool_call(tool: str, args: dict[str, Any]) -> Event:
+def tool_call(tool: str, args: dict[str, Any]) -> ToolCallEvent:
     return {"type": "tool_call", "content": "Tool called", "tool": tool, "args": args}
 
 
-def tool_output(tool: str, text: str) -> Event:
+def tool_output(tool: str, text: str) -> ToolOutputEvent:
     return {"type": "tool output", "content": text, "tool": tool}
 
 
-def citation(title: str, url: str, source: str) -> Event:
+def citation(title: str, url: str, source: str) -> CitationEvent:
     return {"type": "citation", "title": title, "url": url, "source": source}
 
 
-def _line(event: Event) -> bytes:
+def usage(input_tokens: int, output_tokens: int) -> UsageEvent:
+    return {"type": "usage", "input_tokens": input_tokens, "output_tokens": output_tokens}
+
+
+def _line(event: Line) -> bytes:
     return (json.dumps(event, ensure_ascii=False) + "\n").encode()
 
 
 # Events the answerer may run ahead of a slow reader; beyond this it waits, so a reader that
 # falls behind slows the model stream down instead of filling memory.
 _AHEAD = 256
+
+
+_HEARTBEAT: HeartbeatEvent = {"type": "heartbeat"}
 
 
 class _End:
@@ -82,7 +149,7 @@ async def frame(
                 async with asyncio.timeout(heartbeat_seconds):
                     item = await queue.get()
             except TimeoutError:
-                yield _line({"type": "heartbeat"})
+                yield _line(_HEARTBEAT)
                 continue
             lines: list[bytes] = []
             while not isinstance(item, _End | Exception):
@@ -109,7 +176,7 @@ async def frame(
         producer.cancel()
         with contextlib.suppress(BaseException):
             await producer
-    yield _line({"type": "complete", "span_id": span_id, "timestamp": now_iso()})
+    yield _line(CompleteEvent(type="complete", span_id=span_id, timestamp=now_iso()))
 
 
 async def _produce(
@@ -133,5 +200,5 @@ async def _produce(
             await events.aclose()
 
 
-def _error(message: str, code: str) -> Event:
+def _error(message: str, code: str) -> ErrorEvent:
     return {"type": "error", "content": message, "code": code, "timestamp": now_iso()}
