@@ -6,7 +6,8 @@ which costs a thread hop per dependency per request.
 
 from __future__ import annotations
 
-from typing import Annotated
+import dataclasses
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
@@ -34,28 +35,18 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_settings(services: ServicesDep) -> Settings:
-    return services.settings
+def _part(name: str) -> Any:
+    """A dependency on one member of the services graph, by its field name (checked here, at
+    import, so a misspelt name fails every start rather than one request)."""
+    if name not in {field.name for field in dataclasses.fields(Services)}:
+        msg = f"Services has no member {name!r}"
+        raise ValueError(msg)
 
+    async def part(services: ServicesDep) -> Any:
+        return getattr(services, name)
 
-async def get_storage(services: ServicesDep) -> Storage:
-    return services.storage
-
-
-async def get_gallery(services: ServicesDep) -> SampleGallery:
-    return services.gallery
-
-
-async def get_outbox(services: ServicesDep) -> FeedbackOutbox:
-    return services.outbox
-
-
-async def get_knowledge(services: ServicesDep) -> KnowledgeBase:
-    return services.kb
-
-
-async def get_nuget(services: ServicesDep) -> NuGetService:
-    return services.nuget
+    part.__name__ = f"get_{name}"
+    return Depends(part)
 
 
 async def get_paging(
@@ -92,11 +83,11 @@ async def get_search(
     return text or None
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StorageDep = Annotated[Storage, Depends(get_storage)]
-KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
-GalleryDep = Annotated[SampleGallery, Depends(get_gallery)]
-OutboxDep = Annotated[FeedbackOutbox, Depends(get_outbox)]
-NuGetDep = Annotated[NuGetService, Depends(get_nuget)]
+SettingsDep = Annotated[Settings, _part("settings")]
+StorageDep = Annotated[Storage, _part("storage")]
+KnowledgeDep = Annotated[KnowledgeBase, _part("kb")]
+GalleryDep = Annotated[SampleGallery, _part("gallery")]
+OutboxDep = Annotated[FeedbackOutbox, _part("outbox")]
+NuGetDep = Annotated[NuGetService, _part("nuget")]
 PagingDep = Annotated[PageRequest, Depends(get_paging)]
 SearchDep = Annotated[str | None, Depends(get_search)]
