@@ -36,13 +36,7 @@ install-bench: $(UV)
 	$(UV) sync --locked --inexact --extra dev --extra bench
 
 bench: install-bench
-	$(BIN)/python -m benchmarks.startup
-	$(BIN)/python -m benchmarks.news_samples
-	$(BIN)/python -m benchmarks.knowledge
-	$(BIN)/python -m benchmarks.dense_scale
-	$(BIN)/python -m benchmarks.nuget
-	$(BIN)/python -m benchmarks.tracing
-	$(BIN)/python -m benchmarks.load_chat
+	PYTHON=$(BIN)/python bash scripts/bench.sh
 
 lint:
 	$(BIN)/ruff format --check src tests benchmarks evals

@@ -33,10 +33,13 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.harness import LIFTED_LIMITS, Failures, header
 from benchmarks.startup import free_port, rss_mib
 
 FIRST_TOKEN_MS = 50.0
 PACED_WORDS, PACED_GAP_S = 60, 0.02
+
+FAILURES = Failures()  # what every phase saw fail; the run exits 1 when any did
 
 
 def process_tree(pid: int) -> list[int]:
@@ -198,6 +201,7 @@ def measured(pid: int, what: str, run: Callable[[], Phase]) -> None:
     cpu = (cpu_ms(pid) - cpu_before) / max(1, phase.streams)
     stop.set()
     watcher.join()
+    FAILURES.count(what.strip(), phase.errors, phase.streams)
     extra = [ms - FIRST_TOKEN_MS for ms in phase.first_ms] or [float("nan")]
     print(
         f"{what}: overhead p50 {statistics.median(extra):6.1f} ms  p95 {pct(extra, 95):6.1f} ms"
@@ -236,8 +240,10 @@ def offline(base_env: dict[str, str], corpus_data: Path | None) -> None:
             for _ in range(5):
                 for question in QUESTIONS:
                     started = time.perf_counter()
-                    client.post(url, json={"message": f"{question} ({len(timings)})"}).read()
+                    body = client.post(url, json={"message": f"{question} ({len(timings)})"}).text
                     timings.append((time.perf_counter() - started) * 1000)
+                    if '"type": "complete"' not in body.splitlines()[-1]:
+                        FAILURES.add(f"offline answer to {question!r} did not complete")
         where = "shared corpus" if corpus_data else "demo knowledge"
         p50, p95 = statistics.median(timings), pct(timings, 95)
         print(
@@ -255,17 +261,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seconds", type=float, default=30.0, help="of the open-streams phase")
     args = parser.parse_args()
+    header("chat: server overhead over a scripted model, and the offline answerer", LIFTED_LIMITS)
     with tempfile.TemporaryDirectory() as folder:
         base_env = {
             **os.environ,
             "BUDDY_DATA_DIR": str(Path(folder) / "data"),
             "BUDDY_LOG_LEVEL": "ERROR",
             # The per-address chat limit would refuse a burst of 100 from one client.
-            "BUDDY_RATE_LIMIT_CHAT": "1000000/minute",
+            **LIFTED_LIMITS,
         }
         for workers in args.workers:
             overhead(base_env | {"BUDDY_DEMO_CONTENT": "false"}, workers, args.seconds)
         offline(base_env, args.corpus_data)
+    FAILURES.finish()
 
 
 if __name__ == "__main__":

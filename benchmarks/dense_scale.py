@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks.harness import header
 from buddy.retrieval.dense import DenseIndex
 from buddy.storage.records import VectorTable
 
@@ -108,6 +109,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
+    header("dense search at scale: exact vs IVF")
     rng = np.random.default_rng(7)
     for size in args.sizes:
         run(size, args.queries, rng)

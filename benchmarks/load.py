@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -12,9 +14,10 @@ from urllib.parse import urlsplit
 @dataclass(frozen=True)
 class LoadResult:
     requests: int
-    errors: int
+    errors: int  # answers with a status other than the expected ones
     seconds: float
     latencies_ms: list[float]
+    statuses: dict[int, int]
 
     @property
     def rps(self) -> float:
@@ -60,12 +63,20 @@ async def _connection(
         writer.close()
 
 
-async def run_load(url: str, seconds: float, connections: int) -> LoadResult:
+async def run_load(
+    url: str,
+    seconds: float,
+    connections: int,
+    *,
+    headers: Mapping[str, str] | None = None,
+    expect: frozenset[int] = frozenset({200}),
+) -> LoadResult:
     """Hammer one URL from `connections` keep-alive connections for `seconds`."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    request = f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    request = f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode()
     samples: list[tuple[float, int]] = []
     started = time.perf_counter()
     deadline = started + seconds
@@ -73,5 +84,7 @@ async def run_load(url: str, seconds: float, connections: int) -> LoadResult:
         *(_connection(host, port, request, deadline, samples) for _ in range(connections))
     )
     elapsed = time.perf_counter() - started
-    errors = sum(status != 200 for _, status in samples)
-    return LoadResult(len(samples), errors, elapsed, [latency for latency, _ in samples])
+    statuses = Counter(status for _, status in samples)
+    errors = sum(n for status, n in statuses.items() if status not in expect)
+    latencies = [latency for latency, _ in samples]
+    return LoadResult(len(samples), errors, elapsed, latencies, dict(statuses))

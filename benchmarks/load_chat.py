@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.chat import first_content_ms, pct, start_app, tree_rss_mib
+from benchmarks.harness import LIFTED_LIMITS, Failures, header
 from benchmarks.load import _read_response
 from benchmarks.startup import free_port
 
@@ -159,6 +160,7 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=100)
     parser.add_argument("--rps", type=float, default=200.0)
     args = parser.parse_args()
+    header("load: chat streams and JSON routes together", LIFTED_LIMITS)
     stub, model_port = start_model_stub()
     with tempfile.TemporaryDirectory() as folder:
         env = {
@@ -171,8 +173,7 @@ def main() -> None:
             "BUDDY_MCP_URL": "",
             "BUDDY_NUGET_SERVICE_INDEX": "http://127.0.0.1:9/v3/index.json",
             # One client address drives the whole load: lift the per-address limits.
-            "BUDDY_RATE_LIMIT_CHAT": "1000000/minute",
-            "BUDDY_RATE_LIMIT_API": "1000000/minute",
+            **LIFTED_LIMITS,
         }
         port = free_port()
         app = start_app(env, port)
@@ -196,6 +197,10 @@ def main() -> None:
             stub.wait(timeout=30)
     print(f"server RSS idle after start: {rss_idle:.0f} MiB")
     report(tally, args.seconds, rss)
+    failures = Failures()
+    failures.count("chat streams", tally.stream_errors, tally.completed + tally.stream_errors)
+    failures.count("JSON routes", tally.json_errors, tally.json_requests)
+    failures.finish()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import httpx
 from tests.fixtures.nuget_packages import CHAT, VECTORS
 from tests.fixtures.nuget_server import nuget_server
 
+from benchmarks.harness import header
 from buddy.nuget.client import NuGetFeed
 from buddy.nuget.service import NuGetService
 
@@ -58,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=200)
     args = parser.parse_args()
+    header("NuGet: uncached vs cached calls against the local v3 source")
     for delay in (0.0, 0.05):
         with nuget_server() as (index_url, state):
             state.delay_seconds = delay

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.harness import header
+
 BASELINE_APP = """
 from fastapi import FastAPI
 app = FastAPI()
@@ -86,6 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    header("startup: cold start to healthy and idle memory")
     env = {**os.environ, "BUDDY_LOG_LEVEL": "WARNING"}
     with tempfile.TemporaryDirectory() as folder:
         cwd = Path(folder)
