@@ -146,8 +146,6 @@ class FeedbackStore(Protocol):
 
     async def record_failure(self, feedback_id: int, error: str) -> None: ...
 
-    async def get_feedback(self, feedback_id: int) -> Feedback | None: ...
-
     async def list_feedback(
         self, since: datetime | None = None, feedback_type: str | None = None
     ) -> list[Feedback]:
@@ -168,8 +166,6 @@ class AnswerStore(Protocol):
 
 class TelemetryStore(Protocol):
     async def add_event(self, event: TelemetryEvent) -> TelemetryEvent: ...
-
-    async def count_events(self, event_type: str | None = None) -> int: ...
 
     async def delete_events_before(self, cutoff: datetime) -> int: ...
 

@@ -90,15 +90,6 @@ class SqliteFeedbackStore:
             )
         )
 
-    async def get_feedback(self, feedback_id: int) -> Feedback | None:
-        def work(conn: sqlite3.Connection) -> Feedback | None:
-            row = conn.execute(
-                f"SELECT {_FEEDBACK_COLUMNS} FROM feedback WHERE id = ?", (feedback_id,)
-            ).fetchone()
-            return None if row is None else _feedback(row)
-
-        return await self._db.read(work)
-
     async def list_feedback(
         self, since: datetime | None = None, feedback_type: str | None = None
     ) -> list[Feedback]:
@@ -178,18 +169,6 @@ class SqliteTelemetryStore:
             return int(cursor.lastrowid or 0)
 
         return replace(event, id=await self._db.write(work))
-
-    async def count_events(self, event_type: str | None = None) -> int:
-        def work(conn: sqlite3.Connection) -> int:
-            if event_type is None:
-                row = conn.execute("SELECT count(*) FROM telemetry_events").fetchone()
-            else:
-                row = conn.execute(
-                    "SELECT count(*) FROM telemetry_events WHERE event_type = ?", (event_type,)
-                ).fetchone()
-            return int(row[0])
-
-        return await self._db.read(work)
 
     async def delete_events_before(self, cutoff: datetime) -> int:
         return await self._db.write(
