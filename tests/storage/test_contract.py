@@ -22,7 +22,7 @@ from buddy.storage.records import (
     TelemetryEvent,
     UpsertCounts,
 )
-from tests.fixtures.stored_rows import event_count
+from tests.fixtures.stored_rows import event_count, page_chunks
 from tests.storage.conftest import BackendFactory
 
 pytestmark = pytest.mark.anyio
@@ -85,7 +85,7 @@ def sample(sample_id: str, title: str, tags: tuple[str, ...], **extra: object) -
 async def test_replace_page_swaps_chunks_atomically(storage: Storage) -> None:
     await storage.chunks.replace_page(page("a"), [chunk("a", 0, "old one"), chunk("a", 1, "old")])
     await storage.chunks.replace_page(page("a", "h2"), [chunk("a", 0, "brand new text")])
-    chunks = await storage.chunks.page_chunks("a")
+    chunks = await page_chunks(storage, "a")
     assert [c.content for c in chunks] == ["brand new text"]
     assert await storage.chunks.page_hashes() == {"a": "h2"}
     assert await storage.chunks.count_chunks() == 1

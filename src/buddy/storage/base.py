@@ -48,8 +48,9 @@ class ChunkStore(Protocol):
         """Every stored page, by key (copying a store needs them)."""
         ...
 
-    async def page_chunks(self, page_key: str) -> list[Chunk]:
-        """All chunks of a page in reading order, without vectors (see vector_table)."""
+    async def chunks_of_pages(self, page_keys: Sequence[str]) -> dict[str, list[Chunk]]:
+        """The chunks of each page in reading order, without vectors (see vector_table), in
+        one query; pages without chunks are left out."""
         ...
 
     async def vector_table(self, dimension: int) -> VectorTable:
