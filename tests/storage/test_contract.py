@@ -104,6 +104,26 @@ async def test_get_chunks_keeps_order_and_skips_unknown(storage: Storage) -> Non
     assert [c.id for c in found] == ["p#2", "p#0"]
 
 
+async def test_chunks_of_pages_reads_each_page_in_order_without_vectors(storage: Storage) -> None:
+    await storage.chunks.replace_page(page("a"), [chunk("a", i, f"a{i}") for i in (2, 0, 1)])
+    await storage.chunks.replace_page(page("b"), [chunk("b", 0, "b0")])
+    await storage.chunks.replace_page(page("c"), [chunk("c", 0, "c0")])
+    found = await storage.chunks.chunks_of_pages(["b", "a", "missing", "a"])
+    assert {key: [c.content for c in chunks] for key, chunks in found.items()} == {
+        "a": ["a0", "a1", "a2"],
+        "b": ["b0"],
+    }
+    assert all(c.vector == () for chunks in found.values() for c in chunks)
+    assert await storage.chunks.chunks_of_pages([]) == {}
+
+
+async def test_duplicate_ids_in_one_upsert_count_like_two_upserts(storage: Storage) -> None:
+    counts = await storage.news.upsert_news([news("a", 1), news("a", 1), news("a", 2)])
+    assert counts == UpsertCounts(new=1, unchanged=1, updated=1)
+    [item] = (await storage.news.list_news(PageRequest(1, 5))).items
+    assert item.published == T0 + timedelta(days=2)
+
+
 async def test_keyword_search_finds_identifiers_and_ranks_title(storage: Storage) -> None:
     await storage.chunks.replace_page(
         page("chat"), [chunk("chat", 0, "Create an IChatClient and call GetResponseAsync.")]

@@ -102,7 +102,7 @@ class VectorTable:
     matrix: npt.NDArray[np.float32]
 
     @classmethod
-    def of(cls, rows: Sequence[VectorRow], dimension: int) -> VectorTable:
+    def of(cls, rows: Sequence[VectorRow | Chunk], dimension: int) -> VectorTable:
         """The table of stored rows; a vector of another size stays zero (never matches)."""
         matrix = np.zeros((len(rows), dimension), dtype=np.float32)
         for index, row in enumerate(rows):

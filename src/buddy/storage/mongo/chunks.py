@@ -35,15 +35,7 @@ from buddy.storage.mongo.search import (
     text_search_pipeline,
     vector_search_pipeline,
 )
-from buddy.storage.records import (
-    Chunk,
-    DocPage,
-    IndexInfo,
-    ScoredChunk,
-    SearchMode,
-    VectorRow,
-    VectorTable,
-)
+from buddy.storage.records import Chunk, DocPage, IndexInfo, ScoredChunk, SearchMode, VectorTable
 from buddy.storage.terms import chunk_terms
 
 _VERSION_KEY = "chunks-version"
@@ -214,10 +206,7 @@ class MongoChunkStore:
             {}, {"page_key": 1, "language": 1, "tags": 1, "embeddings": 1, "sourceUrl": 1}
         ).sort([("page_key", 1), ("ordinal", 1), ("_id", 1)])
         rows = [read_chunk(doc) async for doc in found]
-        return VectorTable.of(
-            [VectorRow(row.id, row.page_key, row.language, row.tags, row.vector) for row in rows],
-            dimension,
-        )
+        return VectorTable.of(rows, dimension)
 
     @guarded
     async def vectors_by_text_hash(self, hashes: Sequence[str]) -> dict[str, tuple[float, ...]]:
