@@ -1,6 +1,11 @@
 """Knowledge-base figures on the shared corpus: ingest cold / again, chunks, peak RSS, and
 query latency (embedding + hybrid search) against keyword-only search in the same run.
 
+Before / after the batched search: the same questions run on the code of BASELINE (the
+commit before the change, unpacked with `git archive`) and on this tree, over one ingested
+store, first as they are (SQLite, local) and then with every ChunkStore call delayed by
+--round-trip-ms, as a store across a network (Atlas) would be; store calls are counted.
+
 Run: .venv/bin/python -m benchmarks.knowledge [--corpus ../shared/corpora/semantic-kernel-docs]
 """
 
@@ -8,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import resource
@@ -16,7 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from buddy.config import Settings
 from buddy.retrieval.embedders.local import LocalEmbedder
@@ -37,6 +45,8 @@ DEFAULT_CORPUS = next(
     ROOT.parent / "shared" / "corpora" / "semantic-kernel-docs",
 )
 QUESTIONS = ROOT / "evals" / "retrieval" / "sk-docs.jsonl"
+# The last commit before dense + keyword ran together and pages were read in one query.
+BASELINE = "2fadc89"
 
 
 def ingest(corpus: Path, data_dir: Path) -> tuple[float, str]:
@@ -80,9 +90,92 @@ async def latencies(data_dir: Path) -> None:
     print(f"  hybrid / keyword: p50 {p50 / k50:.1f}x, p95 {p95 / k95:.1f}x")
 
 
+class DelayedCalls:
+    """A ChunkStore whose every call waits `delay` seconds first and is counted."""
+
+    def __init__(self, inner: object, delay: float) -> None:
+        self._inner = inner
+        self._delay = delay
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        method = getattr(self._inner, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            await asyncio.sleep(self._delay)
+            return await method(*args, **kwargs)
+
+        return call
+
+
+async def search_figures(data_dir: Path, delay: float) -> dict[str, float]:
+    """p50 / p95 of kb.search over the eval questions, and store calls per question."""
+    storage: Any = create_storage(Settings(_env_file=None, data_dir=data_dir))
+    await storage.open()
+    delayed = DelayedCalls(storage.chunks, delay)
+    storage.chunks = delayed
+    kb = KnowledgeBase(storage, LocalEmbedder(), recheck_seconds=3600)
+    questions = [row.question for row in load_eval(QUESTIONS)]
+    await kb.search("warm up the model and the index", k=10)
+    delayed.calls, timings = 0, []
+    for question in questions:
+        started = time.perf_counter()
+        hits = await kb.search(question, k=10)
+        timings.append((time.perf_counter() - started) * 1000)
+        if not hits:
+            raise SystemExit(f"no hits for {question!r}: the store is not what was ingested")
+    await storage.close()
+    return {
+        "p50": statistics.median(timings),
+        "p95": percentile(timings, 95),
+        "calls": delayed.calls / len(questions),
+    }
+
+
+def baseline_figures(data_dir: Path, delay: float) -> dict[str, float]:
+    """`search_figures` run on the BASELINE commit's src/ in a child process."""
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", BASELINE, "src"], capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([f"{folder}/src", str(ROOT)])}
+        result = subprocess.run(
+            [sys.executable, "-m", "benchmarks.knowledge", "--figures", str(data_dir), str(delay)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    figures: dict[str, float] = json.loads(result.stdout.splitlines()[-1])
+    return figures
+
+
+def before_after(data_dir: Path, round_trip_ms: float) -> None:
+    print(f"hybrid search, top 10, before ({BASELINE}) / after (this tree):")
+    for label, delay_ms in (
+        ("local SQLite", 0.0),
+        (f"+{round_trip_ms:g} ms a call", round_trip_ms),
+    ):
+        before = baseline_figures(data_dir, delay_ms / 1000)
+        after = asyncio.run(search_figures(data_dir, delay_ms / 1000))
+        print(
+            f"  {label:22} p50 {before['p50']:6.1f} -> {after['p50']:6.1f} ms  "
+            f"p95 {before['p95']:6.1f} -> {after['p95']:6.1f} ms  "
+            f"store calls/question {before['calls']:.1f} -> {after['calls']:.1f}  "
+            f"(p50 {before['p50'] / after['p50']:.1f}x)"
+        )
+
+
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--figures":  # the child of baseline_figures
+        print(json.dumps(asyncio.run(search_figures(Path(sys.argv[2]), float(sys.argv[3])))))
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--round-trip-ms", type=float, default=2.0)
     args = parser.parse_args()
     if not args.corpus.is_dir():
         raise SystemExit(f"corpus not found at {args.corpus}")
@@ -97,6 +190,7 @@ def main() -> None:
         count = chunks.group(1) if chunks else "?"
         print(f"chunks: {count}; peak RSS of the ingest: {peak_mib:.0f} MiB")
         asyncio.run(latencies(data_dir))
+        before_after(data_dir, args.round_trip_ms)
 
 
 if __name__ == "__main__":

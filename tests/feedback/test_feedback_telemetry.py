@@ -10,12 +10,13 @@ import pytest
 
 from buddy.config import Settings
 from buddy.storage.factory import opened_storage
+from tests.fixtures.stored_rows import sqlite_event_count
 
 
 async def stored_counts(settings: Settings) -> tuple[int | None, int]:
     async with opened_storage(settings) as storage:
-        first = await storage.feedback.get_feedback(1)
-        return (first.id if first else None), await storage.telemetry.count_events()
+        ids = [vote.id for vote in await storage.feedback.list_feedback()]
+    return (1 if 1 in ids else None), sqlite_event_count(settings.sqlite_path)
 
 
 def test_feedback_is_stored_for_the_answer_span(base_url: str, settings: Settings) -> None:
@@ -32,8 +33,7 @@ def test_feedback_is_stored_for_the_answer_span(base_url: str, settings: Setting
 
     async def read() -> tuple[str, str, str, str]:
         async with opened_storage(settings) as storage:
-            stored = await storage.feedback.get_feedback(1)
-            assert stored is not None
+            [stored] = [vote for vote in await storage.feedback.list_feedback() if vote.id == 1]
             return stored.span_id, stored.trace_id, stored.feedback_type, stored.comment
 
     # The trace id comes from the answer the vote is about.

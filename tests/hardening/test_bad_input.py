@@ -20,6 +20,7 @@ from buddy.storage.factory import opened_storage
 from tests.fixtures.env import isolate_environment
 from tests.fixtures.nuget_server import nuget_server
 from tests.fixtures.server import serve_in_thread
+from tests.fixtures.stored_rows import sqlite_event_count
 
 JSON = "application/json"
 SPAN = "0123456789abcdef"
@@ -83,7 +84,7 @@ def stored(settings: Settings) -> tuple[int, int]:
     async def count() -> tuple[int, int]:
         async with opened_storage(settings) as storage:
             votes = await storage.feedback.list_feedback()
-            return len(votes), await storage.telemetry.count_events()
+        return len(votes), sqlite_event_count(settings.sqlite_path)
 
     return asyncio.run(count())
 

@@ -15,6 +15,7 @@ from buddy.retrieval.search import KnowledgeBase
 from buddy.retrieval.sources import resolve_source
 from buddy.storage.base import Storage
 from tests.fixtures.corpus import CORPUS, IngestedCorpus
+from tests.fixtures.stored_rows import page_chunks
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 EVAL_FILE = Path(__file__).resolve().parents[2] / "evals" / "retrieval" / "sk-docs.jsonl"
@@ -36,7 +37,7 @@ def test_every_page_ingested_and_reingest_is_a_no_op(corpus: IngestedCorpus) -> 
 async def test_urls_titles_dates_and_languages(corpus_store: Storage) -> None:
     source = resolve_source(str(CORPUS), Path("/nonexistent-cache"))
     key = source.page_key("semantic-kernel/concepts/kernel.md")
-    chunks = await corpus_store.chunks.page_chunks(key)
+    chunks = await page_chunks(corpus_store, key)
     assert chunks[0].url == "https://learn.microsoft.com/en-us/semantic-kernel/concepts/kernel"
     assert chunks[0].title == "Understanding the kernel in Semantic Kernel"
     assert chunks[0].updated is not None
@@ -48,9 +49,7 @@ async def test_urls_titles_dates_and_languages(corpus_store: Storage) -> None:
     assert "from semantic_kernel import Kernel" not in csharp
     for chunk in chunks:
         assert chunk.content.count("```") % 2 == 0, chunk.heading
-    index = await corpus_store.chunks.page_chunks(
-        source.page_key("semantic-kernel/overview/index.md")
-    )
+    index = await page_chunks(corpus_store, source.page_key("semantic-kernel/overview/index.md"))
     assert index[0].url == "https://learn.microsoft.com/en-us/semantic-kernel/overview"
 
 

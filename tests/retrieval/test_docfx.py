@@ -10,6 +10,7 @@ import pytest
 from buddy.retrieval.chunking import ChunkingPolicy, chunk_units
 from buddy.retrieval.sources import resolve_source
 from buddy.storage.base import Storage
+from tests.fixtures.stored_rows import page_chunks
 from tests.retrieval.trees import write_tree
 
 pytestmark = pytest.mark.anyio
@@ -42,7 +43,7 @@ async def test_pages_are_parsed_with_front_matter_zones_includes_and_links(
     source = resolve_source(str(root), tmp_path / "cache")
     report = await ingest_docs(store, LocalEmbedder(), source)
     assert (report.new, report.failed) == (4, [])
-    chunks = await store.chunks.page_chunks(source.page_key("guide/agents.md"))
+    chunks = await page_chunks(store, source.page_key("guide/agents.md"))
     assert {c.title for c in chunks} == {"Building agents in Contoso AI"}
     assert chunks[0].updated == datetime(2025, 3, 14, tzinfo=UTC)
     assert chunks[0].url == "https://learn.microsoft.com/en-us/guide/agents"
@@ -59,9 +60,9 @@ async def test_pages_are_parsed_with_front_matter_zones_includes_and_links(
     code = next(c for c in chunks if "```csharp" in c.content)
     assert code.content.count("```") % 2 == 0
     assert "var second = 2;" in code.content  # the blank line inside the block did not split it
-    legacy = await store.chunks.page_chunks(source.page_key("guide/legacy.md"))
+    legacy = await page_chunks(store, source.page_key("guide/legacy.md"))
     assert legacy[0].updated is None  # placeholder MM/DD/YYYY ignored
-    html = await store.chunks.page_chunks(source.page_key("guide/html-page.html"))
+    html = await page_chunks(store, source.page_key("guide/html-page.html"))
     assert html[0].title == "An HTML page"
     assert "```csharp" in html[0].content
 

@@ -18,6 +18,7 @@ from buddy.retrieval.search import KnowledgeBase, ReindexRequiredError
 from buddy.retrieval.sources import SourceError, resolve_source
 from buddy.storage.base import Storage
 from buddy.storage.records import IndexInfo
+from tests.fixtures.stored_rows import page_chunks
 from tests.retrieval.trees import write_tree
 
 pytestmark = pytest.mark.anyio
@@ -47,9 +48,9 @@ async def test_changed_page_is_replaced_and_prune_removes_gone_pages(
     source = resolve_source(str(root), cache)
     report = await ingest_docs(store, EMBEDDER, source, prune=True)
     assert (report.new, report.changed, report.unchanged, report.removed) == (0, 1, 2, 1)
-    chunks = await store.chunks.page_chunks(source.page_key("guide/legacy.md"))
+    chunks = await page_chunks(store, source.page_key("guide/legacy.md"))
     assert "FunctionChoiceBehavior" in "\n".join(c.content for c in chunks)
-    assert await store.chunks.page_chunks(source.page_key("guide/index.md")) == []
+    assert await page_chunks(store, source.page_key("guide/index.md")) == []
     kb = KnowledgeBase(store, EMBEDDER, recheck_seconds=0)
     hits = await kb.search("FunctionChoiceBehavior", k=3)
     assert hits[0].source_path == "guide/legacy.md"

@@ -31,6 +31,7 @@ from buddy.storage.factory import opened_storage
 from buddy.storage.records import Feedback
 from tests.fixtures.model_server import Script, model_server
 from tests.fixtures.server import serve_in_thread
+from tests.fixtures.stored_rows import sqlite_event_count
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags chromium keeps dialing Google's hosts, which this
@@ -195,14 +196,9 @@ def eventually(check: Callable[[], bool], seconds: float = 5.0) -> bool:
     return True
 
 
-async def _event_counts(settings: Settings, types: tuple[str, ...]) -> dict[str, int]:
-    async with opened_storage(settings) as storage:
-        return {kind: await storage.telemetry.count_events(kind) for kind in types}
-
-
 def event_counts(settings: Settings, *types: str) -> dict[str, int]:
-    """Stored telemetry events of each type (read from the store the app writes)."""
-    return run_async(_event_counts(settings, types))
+    """Stored telemetry events of each type (read from the SQLite file the app writes)."""
+    return {kind: sqlite_event_count(settings.sqlite_path, kind) for kind in types}
 
 
 async def _feedback(settings: Settings, span_id: str) -> list[Feedback]:

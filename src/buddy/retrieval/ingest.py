@@ -223,7 +223,7 @@ async def reindex(
     pages = await storage.chunks.page_hashes()
     keyword_only = (0.0,) * embedder.dimension
     for key, digest in pages.items():
-        chunks = await storage.chunks.page_chunks(key)
+        chunks = (await storage.chunks.chunks_of_pages([key])).get(key, [])
         if chunks:
             embeddable = [c for c in chunks if c.language in PREFERRED_LANGUAGES]
             matrix = await embedder.embed(

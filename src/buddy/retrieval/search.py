@@ -182,6 +182,13 @@ class KnowledgeBase:
             span.set_attributes(retrieval_attributes(hits, tags))
             return hits
 
+    async def search_or_widen(self, query: str, k: int, tags: Sequence[str]) -> list[SearchHit]:
+        """Search within `tags`; when that finds nothing, search the whole knowledge base."""
+        hits = await self.search(query, k, tags)
+        if tags and not hits:  # filters too narrow: an answer from elsewhere beats none
+            hits = await self.search(query, k)
+        return hits
+
     async def _search(
         self, query: str, k: int, tags: Sequence[str], languages: Sequence[str]
     ) -> list[SearchHit]:
@@ -193,9 +200,10 @@ class KnowledgeBase:
         with tracer().start_as_current_span("embed", attributes=embedding):
             vector = (await self._embedder.embed([query]))[0]
         with tracer().start_as_current_span("search", attributes={"search.tags": list(tags)}):
-            dense_hits = await self._dense(vector, tags, languages)
-            keyword_hits = await self._storage.chunks.keyword_search(
-                query, weights.candidates, tags, languages
+            # Both searches at once: on a remote store each is a round trip of its own.
+            dense_hits, keyword_hits = await asyncio.gather(
+                self._dense(vector, tags, languages),
+                self._storage.chunks.keyword_search(query, weights.candidates, tags, languages),
             )
         candidates: dict[str, _Candidate] = {}
         dense_scores = {hit.chunk_id: hit.score for hit in dense_hits}
@@ -250,12 +258,12 @@ class KnowledgeBase:
             if candidate.page_key in best or len(best) < k:
                 best.setdefault(candidate.page_key, []).append(candidate)
         # One hit per page: a page's other matching chunks only widen its passage.
-        hits: list[SearchHit] = []
-        for page_key, page_candidates in best.items():
-            chunks = await self._storage.chunks.page_chunks(page_key)
-            if chunks:
-                hits.append(_merge_page(chunks, page_candidates))
-        return hits
+        chunks = await self._storage.chunks.chunks_of_pages(list(best))
+        return [
+            _merge_page(chunks[page_key], page_candidates)
+            for page_key, page_candidates in best.items()
+            if chunks.get(page_key)
+        ]
 
 
 def _merge_page(chunks: list[Chunk], candidates: list[_Candidate]) -> SearchHit:

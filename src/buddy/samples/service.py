@@ -52,8 +52,3 @@ async def get_sample(gallery: SampleGallery, sample_id: str) -> SampleOut:
 
 async def sample_tags(gallery: SampleGallery) -> list[str]:
     return await gallery.tags()
-
-
-async def search_samples(gallery: SampleGallery, query: str, limit: int = 5) -> list[Sample]:
-    """Samples for the agent's tool: those sharing the most words with the question."""
-    return await gallery.best_matches(query, limit)

@@ -48,8 +48,9 @@ class ChunkStore(Protocol):
         """Every stored page, by key (copying a store needs them)."""
         ...
 
-    async def page_chunks(self, page_key: str) -> list[Chunk]:
-        """All chunks of a page in reading order, without vectors (see vector_table)."""
+    async def chunks_of_pages(self, page_keys: Sequence[str]) -> dict[str, list[Chunk]]:
+        """The chunks of each page in reading order, without vectors (see vector_table), in
+        one query; pages without chunks are left out."""
         ...
 
     async def vector_table(self, dimension: int) -> VectorTable:
@@ -146,8 +147,6 @@ class FeedbackStore(Protocol):
 
     async def record_failure(self, feedback_id: int, error: str) -> None: ...
 
-    async def get_feedback(self, feedback_id: int) -> Feedback | None: ...
-
     async def list_feedback(
         self, since: datetime | None = None, feedback_type: str | None = None
     ) -> list[Feedback]:
@@ -168,8 +167,6 @@ class AnswerStore(Protocol):
 
 class TelemetryStore(Protocol):
     async def add_event(self, event: TelemetryEvent) -> TelemetryEvent: ...
-
-    async def count_events(self, event_type: str | None = None) -> int: ...
 
     async def delete_events_before(self, cutoff: datetime) -> int: ...
 

@@ -23,7 +23,10 @@ async def copy_store(source: Storage, target: Storage, progress: Progress) -> di
         await target.chunks.set_index_info(info)
     pages = await source.chunks.pages()
     for done, page in enumerate(pages, start=1):
-        ids = [chunk.id for chunk in await source.chunks.page_chunks(page.key)]
+        ids = [
+            chunk.id
+            for chunk in (await source.chunks.chunks_of_pages([page.key])).get(page.key, [])
+        ]
         await target.chunks.replace_page(page, await source.chunks.get_chunks(ids))
         progress("pages", done, len(pages))
     copied["pages"] = len(pages)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -99,6 +100,33 @@ class VectorTable:
     languages: list[str]
     tags: list[tuple[str, ...]]
     matrix: npt.NDArray[np.float32]
+
+    @classmethod
+    def of(cls, rows: Sequence[VectorRow | Chunk], dimension: int) -> VectorTable:
+        """The table of stored rows; a vector of another size stays zero (never matches)."""
+        matrix = np.zeros((len(rows), dimension), dtype=np.float32)
+        for index, row in enumerate(rows):
+            vector = np.asarray(row.vector, dtype=np.float32)
+            if vector.shape == (dimension,):
+                matrix[index] = vector
+        return cls(
+            ids=[row.id for row in rows],
+            page_keys=[row.page_key for row in rows],
+            languages=[row.language for row in rows],
+            tags=[row.tags for row in rows],
+            matrix=matrix,
+        )
+
+
+@dataclass(frozen=True)
+class VectorRow:
+    """One chunk's entry in a VectorTable, as a backend reads it."""
+
+    id: str
+    page_key: str
+    language: str
+    tags: tuple[str, ...]
+    vector: npt.ArrayLike
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from buddy.storage.records import Chunk, NewsItem
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Words that only add noise to an OR query of a question.
 _STOPWORDS = frozenset(
@@ -35,3 +37,18 @@ def query_words(text: str) -> list[str]:
     """The words of a query as typed, without question noise (all of them if nothing else)."""
     found: list[str] = _WORD.findall(text)
     return [word for word in found if word.lower() not in _STOPWORDS] or found
+
+
+def chunk_terms(chunk: Chunk) -> str:
+    """The identifier parts a chunk is also found by, from its title, heading and text."""
+    return identifier_terms(f"{chunk.title} {chunk.heading} {chunk.content}")
+
+
+def folded(*parts: str) -> str:
+    """Case-folded text for literal, case-insensitive substring search (fold the query too)."""
+    return "\n".join(part.casefold() for part in parts)
+
+
+def news_search_text(item: NewsItem) -> str:
+    """What the news list's search box matches: title, summary, author and source."""
+    return folded(item.title, item.summary, item.author, item.source)

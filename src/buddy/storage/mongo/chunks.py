@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 
-import numpy as np
-import structlog
 from pymongo import ReplaceOne
 from pymongo.errors import OperationFailure
 
@@ -17,7 +13,6 @@ from buddy.storage.mongo.codec import (
     read_counter,
     read_time_or_none,
     strings,
-    tag_filter,
     tokens,
     utc_or_none,
     words,
@@ -33,26 +28,23 @@ from buddy.storage.mongo.connection import (
     guarded,
 )
 from buddy.storage.mongo.search import (
-    TEXT_INDEX,
     TEXT_ONLY,
-    VECTOR_INDEX,
+    ServerSearch,
     cosine_from_score,
-    keyword_score,
+    fallback_keyword_search,
     text_search_pipeline,
     vector_search_pipeline,
 )
 from buddy.storage.records import Chunk, DocPage, IndexInfo, ScoredChunk, SearchMode, VectorTable
-from buddy.storage.terms import identifier_terms
+from buddy.storage.terms import chunk_terms
 
-log = structlog.get_logger(__name__)
 _VERSION_KEY = "chunks-version"
 _INDEX_INFO_KEY = "index-info"
-# Search indexes may still be building after `buddy db init`; look again after this long.
-_RECHECK_SECONDS = 60.0
 
 
 def chunk_document(chunk: Chunk) -> Document:
     """The seed's fields (title, content, embeddings, sourceUrl, tags) plus ours."""
+    text, terms = f"{chunk.title} {chunk.heading} {chunk.content}", chunk_terms(chunk)
     return {
         "_id": chunk.id,
         "title": chunk.title,
@@ -68,14 +60,9 @@ def chunk_document(chunk: Chunk) -> Document:
         "updated": utc_or_none(chunk.updated),
         "text_hash": chunk.text_hash,
         # Identifier parts (IChatClient -> chat client) for Atlas Search ...
-        "terms": identifier_terms(f"{chunk.title} {chunk.heading} {chunk.content}"),
+        "terms": terms,
         # ... and every word once, so the fallback search can pick candidates by index.
-        "keywords": sorted(
-            {
-                *tokens(f"{chunk.title} {chunk.heading} {chunk.content}"),
-                *identifier_terms(f"{chunk.title} {chunk.heading} {chunk.content}").split(),
-            }
-        ),
+        "keywords": sorted({*tokens(text), *terms.split()}),
     }
 
 
@@ -110,31 +97,6 @@ def _page_document(page: DocPage) -> Document:
     }
 
 
-class _SearchState:
-    """What the server can search, asked once (and again later while indexes build)."""
-
-    def __init__(self) -> None:
-        self.mode: SearchMode | None = None
-        self.checked_at = float("-inf")
-        self.final = False  # the server has no search support at all
-        self.lock = asyncio.Lock()
-
-    def current(self) -> SearchMode | None:
-        """The known mode, or None when it is time to ask the server (again)."""
-        fresh = time.monotonic() - self.checked_at < _RECHECK_SECONDS
-        return self.mode if self.final or fresh else None
-
-    def give_up(self, why: str) -> None:
-        """A search stage failed: score in-app for a while, then ask the server again."""
-        log.warning("mongodb_search_fallback", reason=why)
-        self.mode = _fallback(f"{why}; exact in-app scoring over a bounded candidate set")
-        self.checked_at = time.monotonic()
-
-
-def _fallback(detail: str) -> SearchMode:
-    return SearchMode(server_side=False, degraded=True, detail=detail)
-
-
 class MongoChunkStore:
     def __init__(
         self, db: MongoDatabase, num_candidates: int, search_limit: int, fallback_candidates: int
@@ -143,7 +105,7 @@ class MongoChunkStore:
         self._num_candidates = num_candidates
         self._search_limit = search_limit
         self._fallback_candidates = fallback_candidates
-        self._search = _SearchState()
+        self._search = ServerSearch()
 
     @property
     def _chunks(self) -> Collection:
@@ -230,9 +192,13 @@ class MongoChunkStore:
         return [found[chunk_id] for chunk_id in ids if chunk_id in found]
 
     @guarded
-    async def page_chunks(self, page_key: str) -> list[Chunk]:
-        found = self._chunks.find({"page_key": str(page_key)}, TEXT_ONLY).sort("ordinal", 1)
-        return [chunk async for chunk in _chunks_of(found)]
+    async def chunks_of_pages(self, page_keys: Sequence[str]) -> dict[str, list[Chunk]]:
+        wanted = {"page_key": {"$in": [str(key) for key in dict.fromkeys(page_keys)]}}
+        found: dict[str, list[Chunk]] = {}
+        cursor = self._chunks.find(wanted, TEXT_ONLY).sort([("page_key", 1), ("ordinal", 1)])
+        async for chunk in _chunks_of(cursor):
+            found.setdefault(chunk.page_key, []).append(chunk)
+        return found
 
     @guarded
     async def vector_table(self, dimension: int) -> VectorTable:
@@ -240,17 +206,7 @@ class MongoChunkStore:
             {}, {"page_key": 1, "language": 1, "tags": 1, "embeddings": 1, "sourceUrl": 1}
         ).sort([("page_key", 1), ("ordinal", 1), ("_id", 1)])
         rows = [read_chunk(doc) async for doc in found]
-        matrix = np.zeros((len(rows), dimension), dtype=np.float32)
-        for index, row in enumerate(rows):
-            if len(row.vector) == dimension:
-                matrix[index] = row.vector
-        return VectorTable(
-            ids=[row.id for row in rows],
-            page_keys=[row.page_key for row in rows],
-            languages=[row.language for row in rows],
-            tags=[row.tags for row in rows],
-            matrix=matrix,
-        )
+        return VectorTable.of(rows, dimension)
 
     @guarded
     async def vectors_by_text_hash(self, hashes: Sequence[str]) -> dict[str, tuple[float, ...]]:
@@ -274,7 +230,7 @@ class MongoChunkStore:
         query_words = words(query)
         if not query_words or limit <= 0:
             return []
-        if (await self._mode()).server_side:
+        if (await self._search.mode(self._chunks)).server_side:
             pipeline = text_search_pipeline(
                 " ".join(query_words), min(limit, self._search_limit), tags, languages
             )
@@ -282,7 +238,15 @@ class MongoChunkStore:
                 return await self._scored(pipeline, lambda score: score)
             except OperationFailure as exc:
                 self._search.give_up(f"Atlas Search failed ({exc.code})")
-        return await self._fallback_keyword(query_words, limit, tags, languages)
+        found = await fallback_keyword_search(
+            self._chunks,
+            query_words,
+            limit,
+            self._fallback_candidates,
+            tags=tags,
+            languages=languages,
+        )
+        return [ScoredChunk(read_chunk(doc), score) for doc, score in found]
 
     @guarded
     async def vector_search(
@@ -292,7 +256,7 @@ class MongoChunkStore:
         tags: Sequence[str] = (),
         languages: Sequence[str] = (),
     ) -> list[ScoredChunk] | None:
-        if limit <= 0 or not (await self._mode()).server_side:
+        if limit <= 0 or not (await self._search.mode(self._chunks)).server_side:
             return None
         pipeline = vector_search_pipeline(
             vector, min(limit, self._search_limit), self._num_candidates, tags, languages
@@ -305,11 +269,11 @@ class MongoChunkStore:
 
     @guarded
     async def search_mode(self) -> SearchMode:
-        return await self._mode()
+        return await self._search.mode(self._chunks)
 
     def forget_search_mode(self) -> None:
         """Ask the server again on the next search (search indexes were just made)."""
-        self._search = _SearchState()
+        self._search = ServerSearch()
 
     @guarded
     async def count_chunks(self) -> int:
@@ -336,61 +300,6 @@ class MongoChunkStore:
             ScoredChunk(read_chunk(doc), to_score(float(doc.get("score", 0.0))))
             async for doc in cursor
         ]
-
-    async def _fallback_keyword(
-        self, query_words: list[str], limit: int, tags: Sequence[str], languages: Sequence[str]
-    ) -> list[ScoredChunk]:
-        # Candidates come from the multikey index on `keywords`; the bound keeps one search
-        # from reading a whole large collection into memory.
-        wanted = {"keywords": {"$in": query_words}, **tag_filter(tags, languages)}
-        cursor = self._chunks.find(wanted, TEXT_ONLY).limit(self._fallback_candidates)
-        candidates = await cursor.to_list(None)
-        if not candidates:
-            return []
-        total = await self._chunks.estimated_document_count()
-        frequency = {
-            word: await self._chunks.count_documents({"keywords": word}) for word in query_words
-        }
-        scored = [
-            ScoredChunk(read_chunk(doc), keyword_score(query_words, doc, frequency, total))
-            for doc in candidates
-        ]
-        scored = [hit for hit in scored if hit.score > 0]
-        scored.sort(key=lambda hit: (-hit.score, hit.chunk.id))
-        return scored[:limit]
-
-    async def _mode(self) -> SearchMode:
-        state = self._search
-        if state.current() is None:
-            async with state.lock:
-                if state.current() is None:
-                    state.mode = await self._probe()
-                    state.checked_at = time.monotonic()
-        assert state.mode is not None  # noqa: S101 - set just above
-        return state.mode
-
-    async def _probe(self) -> SearchMode:
-        try:
-            cursor = await self._chunks.list_search_indexes()
-            indexes = await cursor.to_list(None)
-        except OperationFailure as exc:
-            # A plain MongoDB server has no search indexes at all: say so once and stop asking.
-            self._search.final = True
-            log.warning("mongodb_search_unsupported", code=exc.code)
-            return _fallback(
-                "this MongoDB server has no Atlas Search; exact in-app scoring over a "
-                "bounded candidate set"
-            )
-        ready = {str(index.get("name")) for index in indexes if index.get("queryable")}
-        missing = sorted({VECTOR_INDEX, TEXT_INDEX} - ready)
-        if missing:
-            return _fallback(
-                f"Atlas Search index {', '.join(missing)} missing or still building (run "
-                "`buddy db init`); exact in-app scoring over a bounded candidate set meanwhile"
-            )
-        return SearchMode(
-            server_side=True, degraded=False, detail=f"Atlas {VECTOR_INDEX} + {TEXT_INDEX}"
-        )
 
 
 async def _chunks_of(cursor: AsyncIterable[Document]) -> AsyncIterator[Chunk]:

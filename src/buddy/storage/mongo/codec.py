@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
@@ -60,12 +58,6 @@ def strings(value: object) -> tuple[str, ...]:
     if isinstance(value, list | tuple):
         return tuple(str(item) for item in value)
     return ()
-
-
-def digest(values: Document) -> str:
-    """A stable hash of a document's values: an identical upsert is reported as unchanged."""
-    text = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def literal_pattern(text: str) -> str:

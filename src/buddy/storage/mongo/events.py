@@ -86,11 +86,6 @@ class MongoFeedbackStore:
         )
 
     @guarded
-    async def get_feedback(self, feedback_id: int) -> Feedback | None:
-        found = await self._feedback.find_one({"_id": int(feedback_id)})
-        return None if found is None else _feedback(found)
-
-    @guarded
     async def list_feedback(
         self, since: datetime | None = None, feedback_type: str | None = None
     ) -> list[Feedback]:
@@ -174,11 +169,6 @@ class MongoTelemetryStore:
             }
         )
         return replace(event, id=event_id)
-
-    @guarded
-    async def count_events(self, event_type: str | None = None) -> int:
-        wanted = {} if event_type is None else {"event_type": str(event_type)}
-        return await self._events.count_documents(wanted)
 
     @guarded
     async def delete_events_before(self, cutoff: datetime) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from buddy.auth.service import hash_key
+from buddy.storage.hashing import hash_key
 from buddy.storage.mongo.codec import read_time, read_time_or_none, utc, utc_or_none
 from buddy.storage.mongo.connection import KEYS, Collection, Document, MongoDatabase, guarded
 from buddy.storage.records import MagicKey

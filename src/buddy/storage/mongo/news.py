@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from pymongo import ReplaceOne
+
 from buddy.storage.mongo.codec import (
-    digest,
     in_offset,
     literal_pattern,
     offset_minutes,
@@ -19,11 +20,21 @@ from buddy.storage.mongo.codec import (
 from buddy.storage.mongo.connection import NEWS, Collection, Document, MongoDatabase, guarded
 from buddy.storage.mongo.search import keyword_score
 from buddy.storage.records import NewsItem, Paged, PageRequest, UpsertCounts
+from buddy.storage.terms import folded, news_search_text
+from buddy.storage.upserts import Stored, Write, plan_news_upsert
 
 # Title counts most for the agent's news tool, then the summary, then the body.
 _NEWS_WEIGHTS = {"title": 3.0, "summary": 2.0, "content": 1.0}
 # The news tool asks for a handful of items; this many candidates is plenty to rank.
 _SEARCH_CANDIDATES = 500
+# What the upsert rules read of a stored item (see buddy.storage.upserts).
+_STORED_FIELDS = {
+    "content_hash": 1,
+    "publishedDate": 1,
+    "published_offset": 1,
+    "published_estimated": 1,
+    "indexedDate": 1,
+}
 
 
 def _values(item: NewsItem) -> Document:
@@ -43,6 +54,24 @@ def _values(item: NewsItem) -> Document:
         "tags": list(item.tags),
         "guid": item.guid,
     }
+
+
+def _document(write: Write[NewsItem], indexed: datetime) -> Document:
+    item = write.record
+    return {
+        **_values(item),
+        "indexedDate": indexed,
+        "search_text": news_search_text(item),
+        "keywords": sorted(set(tokens(f"{item.title} {item.summary} {item.content}"))),
+        "content_hash": write.content_hash,
+    }
+
+
+def _stored(doc: Document) -> Stored:
+    published = in_offset(read_time(doc.get("publishedDate")), int(doc.get("published_offset", 0)))
+    return Stored(
+        str(doc.get("content_hash", "")), published, bool(doc.get("published_estimated", False))
+    )
 
 
 def _item(doc: Document) -> NewsItem:
@@ -73,47 +102,27 @@ class MongoNewsStore:
 
     @guarded
     async def upsert_news(self, items: Sequence[NewsItem]) -> UpsertCounts:
-        counts = UpsertCounts()
-        for item in items:
-            stored = await self._news.find_one(
-                {"_id": item.id},
-                {
-                    "content_hash": 1,
-                    "publishedDate": 1,
-                    "published_offset": 1,
-                    "published_estimated": 1,
-                    "indexedDate": 1,
-                },
+        wanted = {"_id": {"$in": [item.id for item in items]}}
+        stored = {str(doc["_id"]): doc async for doc in self._news.find(wanted, _STORED_FIELDS)}
+        plan = plan_news_upsert(items, {key: _stored(doc) for key, doc in stored.items()})
+        now = datetime.now(UTC)
+        writes = [
+            ReplaceOne(
+                {"_id": write.record.id},
+                _document(write, stored.get(write.record.id, {}).get("indexedDate") or now),
+                upsert=True,
             )
-            values = _values(item)
-            if stored is not None and item.published_estimated and stored["published_estimated"]:
-                # A stand-in date (fetch time) must not move, or every fetch would "update" it.
-                values["publishedDate"] = read_time(stored["publishedDate"])
-                values["published_offset"] = int(stored.get("published_offset", 0))
-            content_hash = digest(values)
-            if stored is not None and stored.get("content_hash") == content_hash:
-                counts += UpsertCounts(unchanged=1)
-                continue
-            search_text = "\n".join(
-                part.casefold() for part in (item.title, item.summary, item.author, item.source)
-            )
-            indexed = stored.get("indexedDate") if stored else None
-            document = {
-                **values,
-                "indexedDate": indexed or datetime.now(UTC),
-                "search_text": search_text,
-                "keywords": sorted(set(tokens(f"{item.title} {item.summary} {item.content}"))),
-                "content_hash": content_hash,
-            }
-            await self._news.replace_one({"_id": item.id}, document, upsert=True)
-            counts += UpsertCounts(new=1) if stored is None else UpsertCounts(updated=1)
-        return counts
+            for write in plan.writes
+        ]
+        if writes:
+            await self._news.bulk_write(writes, ordered=True)
+        return plan.counts
 
     @guarded
     async def list_news(self, paging: PageRequest, search: str | None = None) -> Paged[NewsItem]:
         wanted: Document = {}
         if search:
-            wanted = {"search_text": {"$regex": literal_pattern(search.casefold())}}
+            wanted = {"search_text": {"$regex": literal_pattern(folded(search))}}
         total = await self._news.count_documents(wanted)
         cursor = (
             self._news.find(wanted, {"keywords": 0})

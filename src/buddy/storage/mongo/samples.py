@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from buddy.storage.mongo.codec import bump, digest, read_counter, strings
+from pymongo import ReplaceOne
+
+from buddy.storage.mongo.codec import bump, read_counter, strings
 from buddy.storage.mongo.connection import (
     META,
     SAMPLES,
@@ -14,6 +16,7 @@ from buddy.storage.mongo.connection import (
     guarded,
 )
 from buddy.storage.records import Sample, UpsertCounts
+from buddy.storage.upserts import Stored, plan_upsert
 
 _VERSION_KEY = "samples-version"
 
@@ -53,21 +56,24 @@ class MongoSampleStore:
 
     @guarded
     async def upsert_samples(self, samples: Sequence[Sample]) -> UpsertCounts:
-        counts = UpsertCounts()
-        for sample in samples:
-            values = _values(sample)
-            content_hash = digest(values)
-            stored = await self._samples.find_one({"_id": sample.id}, {"content_hash": 1})
-            if stored is not None and stored.get("content_hash") == content_hash:
-                counts += UpsertCounts(unchanged=1)
-                continue
-            await self._samples.replace_one(
-                {"_id": sample.id}, {**values, "content_hash": content_hash}, upsert=True
+        wanted = {"_id": {"$in": [sample.id for sample in samples]}}
+        found = self._samples.find(wanted, {"content_hash": 1})
+        stored = {str(doc["_id"]): Stored(str(doc.get("content_hash", ""))) async for doc in found}
+        plan = plan_upsert(samples, stored)
+        if plan.writes:
+            await self._samples.bulk_write(
+                [
+                    ReplaceOne(
+                        {"_id": write.record.id},
+                        {**_values(write.record), "content_hash": write.content_hash},
+                        upsert=True,
+                    )
+                    for write in plan.writes
+                ],
+                ordered=True,
             )
-            counts += UpsertCounts(new=1) if stored is None else UpsertCounts(updated=1)
-        if counts.new or counts.updated:
             await bump(self._db.collection(META), _VERSION_KEY)
-        return counts
+        return plan.counts
 
     @guarded
     async def delete_samples_except(self, keep_ids: Sequence[str]) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -13,48 +15,33 @@ from buddy.storage.records import (
     IndexInfo,
     ScoredChunk,
     SearchMode,
+    VectorRow,
     VectorTable,
 )
 from buddy.storage.sqlite.codec import (
     bump_version,
-    dump_list,
-    from_iso_or_none,
     fts_query,
     load_tuple,
-    pack_vector,
     read_version,
-    to_iso_or_none,
     unpack_vector,
 )
 from buddy.storage.sqlite.database import SqliteDatabase
-from buddy.storage.terms import identifier_terms
+from buddy.storage.sqlite.rows import Table
+from buddy.storage.terms import chunk_terms
 
-_CHUNK_COLUMNS = (
-    "id, page_key, ordinal, title, heading, content, url, source_path, language, tags, updated, "
-    "vector, text_hash"
-)
+CHUNKS = Table(Chunk, "chunks", extra=("terms",))
+PAGES = Table(DocPage, "pages", key="key")
 # Search reads text only: decoding 384 floats per chunk into Python is wasted work there.
-_TEXT_COLUMNS = _CHUNK_COLUMNS.replace("vector, ", "")
+_TEXT_ONLY = ("vector",)
 _VERSION_KEY = "chunks-version"
 
 
-def _chunk(row: sqlite3.Row) -> Chunk:
-    return Chunk(
-        id=row["id"],
-        page_key=row["page_key"],
-        ordinal=row["ordinal"],
-        title=row["title"],
-        heading=row["heading"],
-        content=row["content"],
-        url=row["url"],
-        source_path=row["source_path"],
-        language=row["language"],
-        tags=load_tuple(row["tags"]),
-        updated=from_iso_or_none(row["updated"]),
-        # sqlite3.Row: `in row` tests values, so the keys must be asked for.
-        vector=unpack_vector(row["vector"]) if "vector" in row.keys() else (),  # noqa: SIM118
-        text_hash=row["text_hash"],
-    )
+# Many values bound as one JSON array: one statement however many there are.
+_ANY_OF = "(SELECT value FROM json_each(?))"
+
+
+def _json(values: Sequence[str]) -> str:
+    return json.dumps(list(dict.fromkeys(values)))
 
 
 def _filters(tags: Sequence[str], languages: Sequence[str]) -> tuple[str, list[str]]:
@@ -78,39 +65,11 @@ class SqliteChunkStore:
     async def replace_page(self, page: DocPage, chunks: Sequence[Chunk]) -> None:
         def work(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM chunks WHERE page_key = ?", (page.key,))
-            conn.execute(
-                "INSERT INTO pages (key, title, url, source_path, content_hash, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET title=excluded.title, "
-                "url=excluded.url, source_path=excluded.source_path, "
-                "content_hash=excluded.content_hash, updated=excluded.updated",
-                (
-                    page.key,
-                    page.title,
-                    page.url,
-                    page.source_path,
-                    page.content_hash,
-                    to_iso_or_none(page.updated),
-                ),
-            )
+            conn.execute(PAGES.upsert_sql(), PAGES.values(page))
             conn.executemany(
-                f"INSERT INTO chunks ({_CHUNK_COLUMNS}, terms) VALUES ({', '.join('?' * 14)})",
+                CHUNKS.insert_sql(),
                 [
-                    (
-                        chunk.id,
-                        page.key,
-                        chunk.ordinal,
-                        chunk.title,
-                        chunk.heading,
-                        chunk.content,
-                        chunk.url,
-                        chunk.source_path,
-                        chunk.language,
-                        dump_list(chunk.tags),
-                        to_iso_or_none(chunk.updated),
-                        pack_vector(chunk.vector),
-                        chunk.text_hash,
-                        identifier_terms(f"{chunk.title} {chunk.heading} {chunk.content}"),
-                    )
+                    CHUNKS.values(replace(chunk, page_key=page.key), chunk_terms(chunk))
                     for chunk in chunks
                 ],
             )
@@ -132,43 +91,32 @@ class SqliteChunkStore:
 
     async def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
         def work(conn: sqlite3.Connection) -> list[Chunk]:
-            found: dict[str, Chunk] = {}
-            for chunk_id in dict.fromkeys(ids):
-                row = conn.execute(
-                    f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE id = ?", (chunk_id,)
-                ).fetchone()
-                if row is not None:
-                    found[chunk_id] = _chunk(row)
+            rows = conn.execute(
+                f"SELECT {CHUNKS.columns()} FROM chunks WHERE id IN {_ANY_OF}", (_json(ids),)
+            ).fetchall()
+            found = {row["id"]: CHUNKS.read(row) for row in rows}
             return [found[chunk_id] for chunk_id in ids if chunk_id in found]
 
         return await self._db.read(work)
 
     async def pages(self) -> list[DocPage]:
         def work(conn: sqlite3.Connection) -> list[DocPage]:
-            rows = conn.execute(
-                "SELECT key, title, url, source_path, content_hash, updated FROM pages ORDER BY key"
-            ).fetchall()
-            return [
-                DocPage(
-                    key=row["key"],
-                    title=row["title"],
-                    url=row["url"],
-                    source_path=row["source_path"],
-                    content_hash=row["content_hash"],
-                    updated=from_iso_or_none(row["updated"]),
-                )
-                for row in rows
-            ]
+            rows = conn.execute(f"SELECT {PAGES.columns()} FROM pages ORDER BY key").fetchall()
+            return [PAGES.read(row) for row in rows]
 
         return await self._db.read(work)
 
-    async def page_chunks(self, page_key: str) -> list[Chunk]:
-        def work(conn: sqlite3.Connection) -> list[Chunk]:
+    async def chunks_of_pages(self, page_keys: Sequence[str]) -> dict[str, list[Chunk]]:
+        def work(conn: sqlite3.Connection) -> dict[str, list[Chunk]]:
             rows = conn.execute(
-                f"SELECT {_TEXT_COLUMNS} FROM chunks WHERE page_key = ? ORDER BY ordinal",
-                (page_key,),
+                f"SELECT {CHUNKS.columns(without=_TEXT_ONLY)} FROM chunks "
+                f"WHERE page_key IN {_ANY_OF} ORDER BY page_key, ordinal",
+                (_json(page_keys),),
             ).fetchall()
-            return [_chunk(row) for row in rows]
+            found: dict[str, list[Chunk]] = {}
+            for row in rows:
+                found.setdefault(row["page_key"], []).append(CHUNKS.read(row))
+            return found
 
         return await self._db.read(work)
 
@@ -177,30 +125,32 @@ class SqliteChunkStore:
             rows = conn.execute(
                 "SELECT id, page_key, language, tags, vector FROM chunks ORDER BY rowid"
             ).fetchall()
-            matrix = np.zeros((len(rows), dimension), dtype=np.float32)
-            for index, row in enumerate(rows):
-                vector = np.frombuffer(row["vector"], dtype=np.float32)
-                if vector.shape[0] == dimension:
-                    matrix[index] = vector
-            return VectorTable(
-                ids=[row["id"] for row in rows],
-                page_keys=[row["page_key"] for row in rows],
-                languages=[row["language"] for row in rows],
-                tags=[load_tuple(row["tags"]) for row in rows],
-                matrix=matrix,
+            return VectorTable.of(
+                [
+                    VectorRow(
+                        row["id"],
+                        row["page_key"],
+                        row["language"],
+                        load_tuple(row["tags"]),
+                        np.frombuffer(row["vector"], dtype=np.float32),
+                    )
+                    for row in rows
+                ],
+                dimension,
             )
 
         return await self._db.read(work)
 
     async def vectors_by_text_hash(self, hashes: Sequence[str]) -> dict[str, tuple[float, ...]]:
         def work(conn: sqlite3.Connection) -> dict[str, tuple[float, ...]]:
+            rows = conn.execute(
+                f"SELECT text_hash, vector FROM chunks WHERE text_hash IN {_ANY_OF}",
+                (_json(hashes),),
+            ).fetchall()
             found: dict[str, tuple[float, ...]] = {}
-            for text_hash in dict.fromkeys(hashes):
-                row = conn.execute(
-                    "SELECT vector FROM chunks WHERE text_hash = ? LIMIT 1", (text_hash,)
-                ).fetchone()
-                if row is not None:
-                    found[text_hash] = unpack_vector(row["vector"])
+            for row in rows:
+                if row["text_hash"] not in found:
+                    found[row["text_hash"]] = unpack_vector(row["vector"])
             return found
 
         return await self._db.read(work)
@@ -215,7 +165,7 @@ class SqliteChunkStore:
         if match is None or limit <= 0:
             return []
         tag_sql, tag_args = _filters(tags, languages)
-        columns = ", ".join(f"c.{name.strip()}" for name in _TEXT_COLUMNS.split(","))
+        columns = CHUNKS.columns(without=_TEXT_ONLY, prefix="c.")
 
         def work(conn: sqlite3.Connection) -> list[ScoredChunk]:
             # bm25() is lower-is-better; weights favour title and heading over body text.
@@ -225,7 +175,7 @@ class SqliteChunkStore:
                 f"WHERE chunks_fts MATCH ?{tag_sql} ORDER BY rank LIMIT ?",
                 [match, *tag_args, limit],
             ).fetchall()
-            return [ScoredChunk(_chunk(row), -float(row["rank"])) for row in rows]
+            return [ScoredChunk(CHUNKS.read(row), -float(row["rank"])) for row in rows]
 
         return await self._db.read(work)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from array import array
@@ -37,19 +36,6 @@ def dump_list(values: Iterable[str]) -> str:
 
 def load_tuple(text: str) -> tuple[str, ...]:
     return tuple(str(item) for item in json.loads(text))
-
-
-def fold(*parts: str) -> str:
-    """Case-folded text for literal, case-insensitive substring search with instr()."""
-    return "\n".join(part.casefold() for part in parts)
-
-
-def content_hash(*parts: object) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(json.dumps(part, ensure_ascii=False, default=str).encode())
-        digest.update(b"\x00")
-    return digest.hexdigest()
 
 
 def fts_query(text: str) -> str | None:

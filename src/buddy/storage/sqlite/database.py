@@ -90,10 +90,6 @@ class SqliteDatabase:
             raise StorageError("The database is not open.")
         return await self._run(self._readers, lambda: self._in_snapshot(work))
 
-    def schema_version(self) -> int:
-        row = self._connection().execute("PRAGMA user_version").fetchone()
-        return int(row[0])
-
     async def _run(self, pool: ThreadPoolExecutor, job: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
         try:

@@ -10,28 +10,14 @@ from dataclasses import replace
 from datetime import datetime
 
 from buddy.storage.records import AnswerRecord, Feedback, TelemetryEvent
-from buddy.storage.sqlite.codec import dump_list, from_iso, load_tuple, to_iso, to_iso_or_none
+from buddy.storage.sqlite.codec import dump_list, load_tuple, to_iso, to_iso_or_none
 from buddy.storage.sqlite.database import SqliteDatabase
+from buddy.storage.sqlite.rows import Table
 
-_FEEDBACK_COLUMNS = (
-    "id, span_id, trace_id, feedback_type, comment, created_at, forwarded_to, attempts, last_error"
-)
+FEEDBACK = Table(Feedback, "feedback")
+ANSWERS = Table(AnswerRecord, "answers", key="span_id")
 # Error texts are for operators reading the outbox; keep rows small.
 _MAX_ERROR_CHARS = 500
-
-
-def _feedback(row: sqlite3.Row) -> Feedback:
-    return Feedback(
-        id=row["id"],
-        span_id=row["span_id"],
-        trace_id=row["trace_id"],
-        feedback_type=row["feedback_type"],
-        comment=row["comment"],
-        created_at=from_iso(row["created_at"]),
-        forwarded_to=load_tuple(row["forwarded_to"]),
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-    )
 
 
 class SqliteFeedbackStore:
@@ -58,12 +44,12 @@ class SqliteFeedbackStore:
     async def pending_feedback(self, target: str, limit: int, max_attempts: int) -> list[Feedback]:
         def work(conn: sqlite3.Connection) -> list[Feedback]:
             rows = conn.execute(
-                f"SELECT {_FEEDBACK_COLUMNS} FROM feedback WHERE attempts < ? AND NOT EXISTS "
+                f"SELECT {FEEDBACK.columns()} FROM feedback WHERE attempts < ? AND NOT EXISTS "
                 "(SELECT 1 FROM json_each(feedback.forwarded_to) WHERE value = ?) "
                 "ORDER BY id LIMIT ?",
                 (max_attempts, target, limit),
             ).fetchall()
-            return [_feedback(row) for row in rows]
+            return [FEEDBACK.read(row) for row in rows]
 
         return await self._db.read(work)
 
@@ -90,26 +76,17 @@ class SqliteFeedbackStore:
             )
         )
 
-    async def get_feedback(self, feedback_id: int) -> Feedback | None:
-        def work(conn: sqlite3.Connection) -> Feedback | None:
-            row = conn.execute(
-                f"SELECT {_FEEDBACK_COLUMNS} FROM feedback WHERE id = ?", (feedback_id,)
-            ).fetchone()
-            return None if row is None else _feedback(row)
-
-        return await self._db.read(work)
-
     async def list_feedback(
         self, since: datetime | None = None, feedback_type: str | None = None
     ) -> list[Feedback]:
         def work(conn: sqlite3.Connection) -> list[Feedback]:
             rows = conn.execute(
-                f"SELECT {_FEEDBACK_COLUMNS} FROM feedback "
+                f"SELECT {FEEDBACK.columns()} FROM feedback "
                 "WHERE (? IS NULL OR created_at >= ?) AND (? IS NULL OR feedback_type = ?) "
                 "ORDER BY id",
                 (*[to_iso_or_none(since)] * 2, *[feedback_type] * 2),
             ).fetchall()
-            return [_feedback(row) for row in rows]
+            return [FEEDBACK.read(row) for row in rows]
 
         return await self._db.read(work)
 
@@ -120,40 +97,17 @@ class SqliteAnswerStore:
 
     async def add_answer(self, answer: AnswerRecord) -> None:
         await self._db.write(
-            lambda conn: conn.execute(
-                "INSERT OR REPLACE INTO answers (span_id, trace_id, question, answer, sources, "
-                "provider, error_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    answer.span_id,
-                    answer.trace_id,
-                    answer.question,
-                    answer.answer,
-                    dump_list(answer.sources),
-                    answer.provider,
-                    answer.error_code,
-                    to_iso(answer.created_at),
-                ),
-            )
+            lambda conn: conn.execute(ANSWERS.upsert_sql(), ANSWERS.values(answer))
         )
 
     async def answers_for(self, span_ids: Sequence[str]) -> dict[str, AnswerRecord]:
         def work(conn: sqlite3.Connection) -> dict[str, AnswerRecord]:
-            found: dict[str, AnswerRecord] = {}
-            for row in conn.execute(
-                "SELECT * FROM answers WHERE span_id IN (SELECT value FROM json_each(?))",
+            rows = conn.execute(
+                f"SELECT {ANSWERS.columns()} FROM answers "
+                "WHERE span_id IN (SELECT value FROM json_each(?))",
                 (json.dumps(list(span_ids)),),
-            ):
-                found[row["span_id"]] = AnswerRecord(
-                    span_id=row["span_id"],
-                    trace_id=row["trace_id"],
-                    question=row["question"],
-                    answer=row["answer"],
-                    created_at=from_iso(row["created_at"]),
-                    sources=load_tuple(row["sources"]),
-                    provider=row["provider"],
-                    error_code=row["error_code"],
-                )
-            return found
+            )
+            return {row["span_id"]: ANSWERS.read(row) for row in rows}
 
         return await self._db.read(work)
 
@@ -178,18 +132,6 @@ class SqliteTelemetryStore:
             return int(cursor.lastrowid or 0)
 
         return replace(event, id=await self._db.write(work))
-
-    async def count_events(self, event_type: str | None = None) -> int:
-        def work(conn: sqlite3.Connection) -> int:
-            if event_type is None:
-                row = conn.execute("SELECT count(*) FROM telemetry_events").fetchone()
-            else:
-                row = conn.execute(
-                    "SELECT count(*) FROM telemetry_events WHERE event_type = ?", (event_type,)
-                ).fetchone()
-            return int(row[0])
-
-        return await self._db.read(work)
 
     async def delete_events_before(self, cutoff: datetime) -> int:
         return await self._db.write(

@@ -2,91 +2,41 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import replace
 
 from buddy.storage.records import NewsItem, Paged, PageRequest, UpsertCounts
-from buddy.storage.sqlite.codec import (
-    content_hash,
-    dump_list,
-    fold,
-    from_iso,
-    fts_query,
-    load_tuple,
-    to_iso,
-)
+from buddy.storage.sqlite.codec import from_iso, fts_query
 from buddy.storage.sqlite.database import SqliteDatabase
+from buddy.storage.sqlite.rows import Table
+from buddy.storage.terms import folded, news_search_text
+from buddy.storage.upserts import Stored, plan_news_upsert
 
-_COLUMNS = (
-    "id, title, url, summary, source, author, published, published_estimated, content, tags, "
-    "feed_url, guid"
-)
-
-
-def _item(row: sqlite3.Row) -> NewsItem:
-    return NewsItem(
-        id=row["id"],
-        title=row["title"],
-        url=row["url"],
-        summary=row["summary"],
-        source=row["source"],
-        author=row["author"],
-        published=from_iso(row["published"]),
-        published_estimated=bool(row["published_estimated"]),
-        content=row["content"],
-        tags=load_tuple(row["tags"]),
-        feed_url=row["feed_url"],
-        guid=row["guid"],
-    )
-
-
-def _values(item: NewsItem) -> tuple[object, ...]:
-    return (
-        item.id,
-        item.title,
-        item.url,
-        item.summary,
-        item.source,
-        item.author,
-        to_iso(item.published),
-        int(item.published_estimated),
-        item.content,
-        dump_list(item.tags),
-        item.feed_url,
-        item.guid,
-    )
+NEWS = Table(NewsItem, "news", extra=("search_text", "content_hash"))
 
 
 def _upsert(conn: sqlite3.Connection, items: Sequence[NewsItem]) -> UpsertCounts:
-    counts = UpsertCounts()
-    for incoming in items:
-        item = incoming
-        row = conn.execute(
-            "SELECT content_hash, published, published_estimated FROM news WHERE id = ?",
-            (item.id,),
-        ).fetchone()
-        if row is not None and item.published_estimated and row["published_estimated"]:
-            # A stand-in date (fetch time) must not move, or every fetch would "update" it.
-            item = replace(item, published=from_iso(row["published"]))
-        values = _values(item)
-        digest = content_hash(*values)
-        if row is not None and row["content_hash"] == digest:
-            counts += UpsertCounts(unchanged=1)
-            continue
-        search_text = fold(item.title, item.summary, item.author, item.source)
-        conn.execute(
-            f"INSERT INTO news ({_COLUMNS}, search_text, content_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-            "title=excluded.title, url=excluded.url, summary=excluded.summary, "
-            "source=excluded.source, author=excluded.author, published=excluded.published, "
-            "published_estimated=excluded.published_estimated, content=excluded.content, "
-            "tags=excluded.tags, feed_url=excluded.feed_url, guid=excluded.guid, "
-            "search_text=excluded.search_text, content_hash=excluded.content_hash",
-            (*values, search_text, digest),
+    rows = conn.execute(
+        "SELECT id, content_hash, published, published_estimated FROM news "
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps([item.id for item in items]),),
+    ).fetchall()
+    stored = {
+        row["id"]: Stored(
+            row["content_hash"], from_iso(row["published"]), bool(row["published_estimated"])
         )
-        counts += UpsertCounts(new=1) if row is None else UpsertCounts(updated=1)
-    return counts
+        for row in rows
+    }
+    plan = plan_news_upsert(items, stored)
+    conn.executemany(
+        NEWS.upsert_sql(),
+        [
+            NEWS.values(write.record, news_search_text(write.record), write.content_hash)
+            for write in plan.writes
+        ],
+    )
+    return plan.counts
 
 
 class SqliteNewsStore:
@@ -99,15 +49,16 @@ class SqliteNewsStore:
     async def list_news(self, paging: PageRequest, search: str | None = None) -> Paged[NewsItem]:
         where, args = ("", [])
         if search:
-            where, args = ("WHERE instr(search_text, ?) > 0", [search.casefold()])
+            where, args = ("WHERE instr(search_text, ?) > 0", [folded(search)])
 
         def work(conn: sqlite3.Connection) -> Paged[NewsItem]:
             total = int(conn.execute(f"SELECT count(*) FROM news {where}", args).fetchone()[0])
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM news {where} ORDER BY published DESC, id LIMIT ? OFFSET ?",
+                f"SELECT {NEWS.columns()} FROM news {where} "
+                "ORDER BY published DESC, id LIMIT ? OFFSET ?",
                 [*args, paging.page_size, paging.offset],
             ).fetchall()
-            return Paged([_item(row) for row in rows], total, paging.page, paging.page_size)
+            return Paged([NEWS.read(row) for row in rows], total, paging.page, paging.page_size)
 
         return await self._db.read(work)
 
@@ -115,7 +66,7 @@ class SqliteNewsStore:
         match = fts_query(query)
         if match is None or limit <= 0:
             return []
-        columns = ", ".join(f"n.{name.strip()}" for name in _COLUMNS.split(","))
+        columns = NEWS.columns(prefix="n.")
 
         def work(conn: sqlite3.Connection) -> list[NewsItem]:
             rows = conn.execute(
@@ -123,7 +74,7 @@ class SqliteNewsStore:
                 "WHERE news_fts MATCH ? ORDER BY bm25(news_fts, 3.0, 2.0, 1.0) LIMIT ?",
                 (match, limit),
             ).fetchall()
-            return [_item(row) for row in rows]
+            return [NEWS.read(row) for row in rows]
 
         return await self._db.read(work)
 

@@ -2,66 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 
 from buddy.storage.records import Sample, UpsertCounts
-from buddy.storage.sqlite.codec import (
-    bump_version,
-    content_hash,
-    dump_list,
-    load_tuple,
-    read_version,
-)
+from buddy.storage.sqlite.codec import bump_version, read_version
 from buddy.storage.sqlite.database import SqliteDatabase
+from buddy.storage.sqlite.rows import Table
+from buddy.storage.upserts import Stored, plan_upsert
 
-_COLUMNS = "id, title, description, preview, author, author_url, source, tags"
+SAMPLES = Table(Sample, "samples", extra=("content_hash",))
 _VERSION_KEY = "samples-version"
 
 
-def _sample(row: sqlite3.Row) -> Sample:
-    return Sample(
-        id=row["id"],
-        title=row["title"],
-        description=row["description"],
-        preview=row["preview"],
-        author=row["author"],
-        author_url=row["author_url"],
-        source=row["source"],
-        tags=load_tuple(row["tags"]),
-    )
-
-
 def _upsert(conn: sqlite3.Connection, samples: Sequence[Sample]) -> UpsertCounts:
-    counts = UpsertCounts()
-    for sample in samples:
-        values = (
-            sample.id,
-            sample.title,
-            sample.description,
-            sample.preview,
-            sample.author,
-            sample.author_url,
-            sample.source,
-            dump_list(sample.tags),
-        )
-        digest = content_hash(*values)
-        row = conn.execute("SELECT content_hash FROM samples WHERE id = ?", (sample.id,)).fetchone()
-        if row is not None and row["content_hash"] == digest:
-            counts += UpsertCounts(unchanged=1)
-            continue
-        conn.execute(
-            f"INSERT INTO samples ({_COLUMNS}, content_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-            "title=excluded.title, description=excluded.description, preview=excluded.preview, "
-            "author=excluded.author, author_url=excluded.author_url, source=excluded.source, "
-            "tags=excluded.tags, content_hash=excluded.content_hash",
-            (*values, digest),
-        )
-        counts += UpsertCounts(new=1) if row is None else UpsertCounts(updated=1)
-    if counts.new or counts.updated:
+    rows = conn.execute(
+        "SELECT id, content_hash FROM samples WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps([sample.id for sample in samples]),),
+    ).fetchall()
+    plan = plan_upsert(samples, {row["id"]: Stored(row["content_hash"]) for row in rows})
+    conn.executemany(
+        SAMPLES.upsert_sql(),
+        [SAMPLES.values(write.record, write.content_hash) for write in plan.writes],
+    )
+    if plan.writes:
         bump_version(conn, _VERSION_KEY)
-    return counts
+    return plan.counts
 
 
 class SqliteSampleStore:
@@ -86,16 +53,16 @@ class SqliteSampleStore:
     async def get_sample(self, sample_id: str) -> Sample | None:
         def work(conn: sqlite3.Connection) -> Sample | None:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM samples WHERE id = ?", (sample_id,)
+                f"SELECT {SAMPLES.columns()} FROM samples WHERE id = ?", (sample_id,)
             ).fetchone()
-            return None if row is None else _sample(row)
+            return None if row is None else SAMPLES.read(row)
 
         return await self._db.read(work)
 
     async def all_samples(self) -> list[Sample]:
         def work(conn: sqlite3.Connection) -> list[Sample]:
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM samples ORDER BY id").fetchall()
-            return [_sample(row) for row in rows]
+            rows = conn.execute(f"SELECT {SAMPLES.columns()} FROM samples ORDER BY id").fetchall()
+            return [SAMPLES.read(row) for row in rows]
 
         return await self._db.read(work)
 
