@@ -103,9 +103,7 @@ async def offline_answer(
     if tags:
         args["tags"] = list(tags)
     yield tool_call("search_knowledge_base", args)
-    hits = await kb.search(question, k=TOP_PASSAGES, tags=tags)
-    if tags and not hits:  # filters too narrow: fall back to the whole knowledge base
-        hits = await kb.search(question, k=TOP_PASSAGES)
+    hits = await kb.search_or_widen(question, TOP_PASSAGES, tags)
     relevant = [hit for hit in hits if hit.similarity >= RELEVANCE_THRESHOLD * 0.8]
     if not hits or hits[0].similarity < RELEVANCE_THRESHOLD:
         relevant = []

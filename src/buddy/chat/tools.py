@@ -59,10 +59,7 @@ class ChatContext:
 @function_tool(failure_error_function=None)  # a failing tool ends the answer
 async def search_knowledge_base(ctx: RunContextWrapper[ChatContext], query: str) -> str:
     """Search .NET AI documentation; returns titled passages with their URLs."""
-    kb, tags = ctx.context.services.kb, ctx.context.tags
-    hits = await kb.search(query, k=5, tags=tags)
-    if tags and not hits:
-        hits = await kb.search(query, k=5)
+    hits = await ctx.context.services.kb.search_or_widen(query, 5, ctx.context.tags)
     for hit in hits:
         ctx.context.sources.add(hit.url, hit.title, "docs")
     passages = [
