@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.harness import header
 from buddy.config import Settings
 from buddy.retrieval.embedders.local import LocalEmbedder
 from buddy.retrieval.eval import load_eval
@@ -179,6 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.corpus.is_dir():
         raise SystemExit(f"corpus not found at {args.corpus}")
+    header("knowledge base: ingest, query latency, batched search before / after")
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder) / "data"
         cold, cold_summary = ingest(args.corpus, data_dir)
