@@ -41,18 +41,17 @@ class Installed:
     warm_report: str
 
 
-def build_context(target: Path) -> None:
-    """Copy what the Dockerfile's build stage copies, and nothing else."""
-    for value in dockerfile_stages()[0].values("COPY"):
-        *sources, _ = value.split()
-        for source in sources:
-            origin = ROOT / source
-            # The Dockerfile copies build-venv.sh to the folder's top; so does this.
-            destination = target / (origin.name if origin.parent.name == "deploy" else source)
-            if origin.is_dir():
-                shutil.copytree(origin, destination, ignore=shutil.ignore_patterns("__pycache__"))
-            else:
-                shutil.copy2(origin, destination)
+def copy_into(target: Path, copy_value: str) -> None:
+    """Do one `COPY a b ./dest` of the build stage into `target` (its WORKDIR)."""
+    *sources, _ = copy_value.split()
+    for source in sources:
+        origin = ROOT / source
+        # The Dockerfile copies build-venv.sh to the folder's top; so does this.
+        destination = target / (origin.name if origin.parent.name == "deploy" else source)
+        if origin.is_dir():
+            shutil.copytree(origin, destination, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(origin, destination)
 
 
 def uv_env(work: Path) -> dict[str, str]:
@@ -75,10 +74,18 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     context, work, venv = base / "context", base / "work", base / "venv"
     context.mkdir()
     work.mkdir()
-    build_context(context)
     env = {**uv_env(work), "PYTHON": sys.executable}
-    for step in ("deps", "app"):
-        run_checked(["bash", "./build-venv.sh", step, str(venv)], cwd=context, env=env)
+    # The build stage's COPY and build-venv.sh steps, in the Dockerfile's order: the
+    # dependencies are installed before the sources are there, as in the image's layers.
+    steps = []
+    for instruction in dockerfile_stages()[0].instructions:
+        if instruction.name == "COPY":
+            copy_into(context, instruction.value)
+        elif instruction.name == "RUN" and "./build-venv.sh" in instruction.value:
+            step = instruction.value.split("./build-venv.sh")[1].split()[0]
+            run_checked(["bash", "./build-venv.sh", step, str(venv)], cwd=context, env=env)
+            steps.append(step)
+    assert steps == ["deps", "app"]
     python = str(venv / "bin" / "python")
     warm = run_checked([python, str(ROOT / "deploy" / "warm_start.py")], cwd=base, env=None)
     (wheel,) = (work / "dist").glob("*.whl")
