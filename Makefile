@@ -27,9 +27,12 @@ $(UV):
 install: $(UV)
 	$(UV) sync --locked --inexact
 
+# The wheel test (tests/deploy) builds and installs offline from uv's cache: `sync` puts the
+# locked wheels there, and one `uv build` now puts the build backend there too.
 install-dev: $(UV)
 	$(UV) sync --locked --inexact --extra dev
 	bash scripts/ensure_chromium.sh
+	$(UV) build --quiet --wheel --out-dir $(VENV)/deploy-check
 
 # Benchmark-only extras (sqlite-vec for the side-by-side dense search figures).
 install-bench: $(UV)
