@@ -42,8 +42,8 @@ bench: install-bench
 	PYTHON=$(BIN)/python bash scripts/bench.sh
 
 lint:
-	$(BIN)/ruff format --check src tests benchmarks evals
-	$(BIN)/ruff check src tests benchmarks evals
+	$(BIN)/ruff format --check src tests benchmarks evals deploy
+	$(BIN)/ruff check src tests benchmarks evals deploy
 
 typecheck:
 	$(BIN)/mypy
