@@ -13,9 +13,16 @@ BUDDY = [sys.executable, "-m", "buddy"]
 def run_buddy(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    return run_python("-m", "buddy", *args, cwd=cwd, env=env)
+
+
+def run_python(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """This interpreter with `args`, the developer's BUDDY_LOG_LEVEL replaced by WARNING."""
     full_env = {**os.environ, "BUDDY_LOG_LEVEL": "WARNING", **(env or {})}
     return subprocess.run(
-        [*BUDDY, *args],
+        [sys.executable, *args],
         check=False,
         cwd=cwd,
         env=full_env,

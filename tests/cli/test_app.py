@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from buddy import __version__
-from tests.cli.runner import BUDDY, run_buddy
+from tests.cli.runner import BUDDY, run_buddy, run_python
 from tests.fixtures.server import free_port
 
 
@@ -19,6 +19,29 @@ def test_version(tmp_path: Path) -> None:
     result = run_buddy("--version", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.strip() == f"buddy {__version__}"
+
+
+# What `buddy --help` may load: the CLI itself and the `buddy.nuget` constants its options show.
+HELP_PROBE = """
+import sys
+from buddy.cli import main
+sys.argv = ["buddy", "--help"]
+try:
+    main()
+except SystemExit:
+    pass
+print(*sorted(m for m in sys.modules if m.split(".")[0] in ("buddy", "fastapi", "pydantic")))
+"""
+
+
+def test_help_lists_every_command_without_loading_the_service(tmp_path: Path) -> None:
+    result = run_python("-c", HELP_PROBE, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    *_, loaded = result.stdout.strip().splitlines()
+    others = [m for m in loaded.split() if m not in ("buddy", "buddy.nuget")]
+    assert [m for m in others if not m.startswith("buddy.cli")] == []
+    for command in ("serve", "config", "search", "reindex", "db", "ingest", "keys", "nuget"):
+        assert f" {command} " in result.stdout
 
 
 def test_usage_error_exits_2(tmp_path: Path) -> None:
