@@ -11,18 +11,12 @@ import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import openai
 import structlog
-from agents import Agent
-from agents.mcp import MCPServerStreamableHttp
 
-from buddy.chat.agent import build_agent, connect_mcp
 from buddy.chat.guards import StreamGate
-from buddy.chat.llm_client import create_llm_client
-from buddy.chat.tools import ChatContext
 from buddy.config import Settings
 from buddy.demo import load_demo_content, load_demo_knowledge
 from buddy.feedback.outbox import FeedbackOutbox
@@ -36,6 +30,13 @@ from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.gallery import SampleGallery
 from buddy.storage.base import Storage
 from buddy.storage.factory import create_storage
+
+if TYPE_CHECKING:
+    import openai
+    from agents import Agent
+    from agents.mcp import MCPServerStreamableHttp
+
+    from buddy.chat.tools import ChatContext
 
 log = structlog.get_logger(__name__)
 
@@ -95,6 +96,11 @@ async def open_services(settings: Settings, *, chat: bool = False) -> AsyncItera
 
 async def _with_chat(services: Services, stack: contextlib.AsyncExitStack) -> Services:
     """The model client, the MCP connection and the one agent that uses both."""
+    # The Agents SDK and openai take over a second to import; a graph without chat (most
+    # `buddy` commands) never loads them.
+    from buddy.chat.agent import build_agent, connect_mcp  # noqa: PLC0415
+    from buddy.chat.llm_client import create_llm_client  # noqa: PLC0415
+
     settings = services.settings
     llm = create_llm_client(settings)
     stack.push_async_callback(llm.close)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.cli.runner import run_buddy
 from tests.fixtures.nuget_packages import ADVISORY, CHAT, VECTORS
 from tests.fixtures.nuget_server import NuGetServerState
-from tests.test_cli import run_buddy
 
 Server = tuple[str, NuGetServerState]
 

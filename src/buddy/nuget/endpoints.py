@@ -6,8 +6,8 @@ from fastapi import APIRouter, Path, Query
 
 from buddy.deps import MAX_SEARCH_CHARS, NuGetDep
 from buddy.errors import error_responses
+from buddy.nuget import MAX_TAKE
 from buddy.nuget.schemas import PackageDetails, SearchResults
-from buddy.nuget.service import MAX_TAKE
 from buddy.nuget.versions import MAX_VERSION_CHARS
 from buddy.routing import CheckedRoute
 

@@ -14,7 +14,7 @@ from defusedxml import DefusedXmlException
 
 from buddy.config import Settings
 from buddy.errors import NotFoundError
-from buddy.nuget import protocol
+from buddy.nuget import MAX_TAKE, protocol
 from buddy.nuget.client import Endpoints, NuGetFeed, NuGetUnavailableError
 from buddy.nuget.schemas import (
     AlternatePackage,
@@ -42,7 +42,6 @@ log = structlog.get_logger(__name__)
 
 SEARCH_TTL_SECONDS = 600.0
 DETAILS_TTL_SECONDS = 3600.0
-MAX_TAKE = 100
 # nuget.org accounts that publish Microsoft's packages; with `verified` they mark trusted ones.
 MICROSOFT_OWNERS = frozenset({"microsoft", "dotnetframework", "aspnet", "azure-sdk"})
 _SEVERITY: dict[str, Severity] = {"0": "Low", "1": "Moderate", "2": "High", "3": "Critical"}

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from buddy.auth.service import NewKey, create_key, parse_duration
-from buddy.cli_support import fail, out, run_async, settings_for_command
-from buddy.storage.factory import opened_storage
-from buddy.storage.records import MagicKey
+from buddy.cli.command import guarded, settings_for_command, with_services
+from buddy.cli.output import emit, fail, show
+
+if TYPE_CHECKING:
+    from buddy.auth.service import NewKey
+    from buddy.services import Services
+    from buddy.storage.records import MagicKey
 
 keys_app = typer.Typer(help="Magic keys for production access.", no_args_is_help=True)
 
@@ -25,29 +28,28 @@ def create_command(
     ] = None,
 ) -> None:
     """Create a key; it is printed once and only its hash is stored."""
+    from buddy.auth.service import create_key, parse_duration  # noqa: PLC0415 - keeps --help fast
+
     settings = settings_for_command()
+    lifetime = guarded(lambda: parse_duration(expires)) if expires else None
 
-    async def work() -> NewKey:
-        lifetime = parse_duration(expires) if expires else None
-        async with opened_storage(settings) as storage:
-            return await create_key(storage, settings, label, lifetime, rpm)
+    async def work(services: Services) -> NewKey:
+        return await create_key(services.storage, settings, label, lifetime, rpm)
 
-    made = run_async(work)
-    out.print(f"key id {made.record.id} ({escape(label)}) created. The key, shown only now:")
-    print(made.key)
+    made = with_services(work, settings)
+    show(f"key id {made.record.id} ({escape(label)}) created. The key, shown only now:")
+    emit(made.key)
 
 
 @keys_app.command("list")
 def list_command() -> None:
     """List keys (no secrets)."""
-    settings = settings_for_command()
 
-    async def work() -> list[MagicKey]:
-        async with opened_storage(settings) as storage:
-            return await storage.keys.list_keys()
+    async def work(services: Services) -> list[MagicKey]:
+        return await services.storage.keys.list_keys()
 
     table = Table("id", "label", "enabled", "created", "expires", "rpm", "last used")
-    for key in run_async(work):
+    for key in with_services(work):
         table.add_row(
             key.id,
             escape(key.label),
@@ -57,19 +59,16 @@ def list_command() -> None:
             str(key.requests_per_minute or "default"),
             key.last_used_at.strftime("%Y-%m-%d %H:%M") if key.last_used_at else "never",
         )
-    out.print(table)
+    show(table)
 
 
 def _set_enabled(key_id: str, enabled: bool) -> None:
-    settings = settings_for_command()
+    async def work(services: Services) -> bool:
+        return await services.storage.keys.set_key_enabled(key_id, enabled)
 
-    async def work() -> bool:
-        async with opened_storage(settings) as storage:
-            return await storage.keys.set_key_enabled(key_id, enabled)
-
-    if not run_async(work):
+    if not with_services(work):
         raise fail(f"no key has the id {key_id}")
-    out.print(f"key {escape(key_id)} {'enabled' if enabled else 'disabled'}")
+    show(f"key {escape(key_id)} {'enabled' if enabled else 'disabled'}")
 
 
 @keys_app.command("disable")

@@ -1,13 +1,12 @@
-"""`buddy ingest feed` and `buddy samples import` as real processes."""
+"""`buddy ingest feed` and `buddy ingest docs` as real processes."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from tests.cli.runner import run_buddy
 from tests.fixtures.feed_server import FeedServerState
-from tests.samples.test_catalog import GOOD
-from tests.test_cli import run_buddy
+from tests.retrieval.trees import write_tree
 
 
 def test_ingest_reports_each_feed_and_a_summary(
@@ -42,30 +41,22 @@ def test_ingest_without_feeds_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_ingest_reads_a_local_feed_file(tmp_path: Path) -> None:
-    feed = Path(__file__).parent / "fixtures" / "feeds" / "legacy.rdf.xml"
+    feed = Path(__file__).parents[1] / "fixtures" / "feeds" / "legacy.rdf.xml"
     env = {"BUDDY_DATA_DIR": str(tmp_path / "d")}
     result = run_buddy("ingest", "feed", str(feed), cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert "1 new" in result.stdout
 
 
-def test_samples_import_upserts_and_prunes(tmp_path: Path) -> None:
-    env = {"BUDDY_DATA_DIR": str(tmp_path / "d")}
-    catalog = tmp_path / "catalog.json"
-    second = GOOD | {"id": "second", "title": "Second"}
-    catalog.write_text(json.dumps([GOOD, second]))
-    first = run_buddy("samples", "import", str(catalog), cwd=tmp_path, env=env)
+def test_ingest_docs_reports_pages_and_a_rerun_finds_them_unchanged(tmp_path: Path) -> None:
+    docs = write_tree(tmp_path)
+    env = {"BUDDY_DATA_DIR": str(tmp_path / "d"), "COLUMNS": "250"}
+    first = run_buddy("ingest", "docs", str(docs), cwd=tmp_path, env=env)
     assert first.returncode == 0, first.stderr
-    assert "samples: 2 new, 0 updated, 0 unchanged, 0 removed" in first.stdout
-    catalog.write_text(json.dumps([GOOD | {"title": "Renamed"}]))
-    pruned = run_buddy("samples", "import", str(catalog), "--prune", cwd=tmp_path, env=env)
-    assert "samples: 0 new, 1 updated, 0 unchanged, 1 removed" in pruned.stdout
-
-
-def test_samples_import_reports_a_bad_catalog_in_one_line(tmp_path: Path) -> None:
-    catalog = tmp_path / "catalog.json"
-    catalog.write_text(json.dumps([{"id": "Bad Id!"}]))
-    result = run_buddy("samples", "import", str(catalog), cwd=tmp_path, env={})
-    assert result.returncode == 1
-    assert result.stderr.startswith(f"error: {catalog}:1: sample 1 (id 'Bad Id!'): field 'id'")
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert first.stdout.startswith(
+        "pages: 4 new, 0 changed, 0 unchanged, 0 failed, 0 removed; 6 chunks written in "
+    )
+    (docs / "guide" / "legacy.md").unlink()
+    again = run_buddy("ingest", "docs", str(docs), "--prune", cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "pages: 0 new, 0 changed, 3 unchanged, 0 failed, 1 removed; 0 chunks" in again.stdout

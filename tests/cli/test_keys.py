@@ -8,8 +8,8 @@ import httpx
 
 from buddy.app import create_app
 from buddy.config import Settings
+from tests.cli.runner import run_buddy
 from tests.fixtures.server import serve_in_thread
-from tests.test_cli import run_buddy
 
 PEPPER = "pepper-for-the-keys-test"
 

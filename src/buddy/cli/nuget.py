@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from buddy.cli_support import out, run_async, settings_for_command
-from buddy.nuget.schemas import PackageDetails, SearchResults
-from buddy.nuget.service import MAX_TAKE, NuGetService
-from buddy.nuget.text import risk_notes
+from buddy.cli.command import with_services
+from buddy.cli.output import emit, show
+from buddy.nuget import MAX_TAKE
+
+if TYPE_CHECKING:
+    from buddy.nuget.schemas import PackageDetails, SearchResults
+    from buddy.services import Services
 
 nuget_app = typer.Typer(help="NuGet packages: search and details.", no_args_is_help=True)
-T = TypeVar("T")
 README_LINES = 25
 VERSIONS_SHOWN = 20
-
-
-def _with_nuget(work: Callable[[NuGetService], Awaitable[T]]) -> T:
-    settings = settings_for_command()
-
-    async def run() -> T:
-        async with httpx.AsyncClient() as http:
-            return await work(NuGetService.from_settings(settings, http))
-
-    return run_async(run)
 
 
 @nuget_app.command("search")
@@ -42,16 +32,18 @@ def search_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Search the NuGet source; verified and Microsoft packages first among equals."""
-    results: SearchResults = _with_nuget(
-        lambda nuget: nuget.search(
+
+    async def work(services: Services) -> SearchResults:
+        return await services.nuget.search(
             query, take=take, prerelease=prerelease, package_type=package_type
         )
-    )
+
+    results = with_services(work)
     if as_json:
-        print(results.model_dump_json(indent=2))
+        emit(results.model_dump_json(indent=2))
         return
     if not results.packages:
-        out.print(f"no packages match '{escape(query)}'")
+        show(f"no packages match '{escape(query)}'")
         return
     table = Table("id", "version", "downloads", "verified", "description")
     for package in results.packages:
@@ -62,8 +54,8 @@ def search_command(
             "yes" if package.verified else "",
             escape(package.description[:120]),
         )
-    out.print(table)
-    out.print(f"{len(results.packages)} of {results.totalHits} matches", highlight=False)
+    show(table)
+    show(f"{len(results.packages)} of {results.totalHits} matches")
 
 
 @nuget_app.command("show")
@@ -75,37 +67,43 @@ def show_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """A package's versions, deprecation, vulnerabilities, dependencies, license and README."""
-    package: PackageDetails = _with_nuget(lambda nuget: nuget.package(package_id, version))
+
+    async def work(services: Services) -> PackageDetails:
+        return await services.nuget.package(package_id, version)
+
+    package = with_services(work)
     if as_json:
-        print(package.model_dump_json(indent=2))
+        emit(package.model_dump_json(indent=2))
         return
     _print_package(package)
 
 
 def _print_package(package: PackageDetails) -> None:
-    out.print(f"[bold]{escape(package.id)} {escape(package.version)}[/]  {escape(package.url)}")
-    out.print(escape(package.install), highlight=False)
+    from buddy.nuget.text import risk_notes  # noqa: PLC0415 - keeps --help fast
+
+    show(f"[bold]{escape(package.id)} {escape(package.version)}[/]  {escape(package.url)}")
+    show(escape(package.install))
     license_ = package.license
     where = f", {license_.url}" if license_.kind == "file" and license_.url else ""
-    out.print(f"license: {escape(license_.value or 'not stated')} ({license_.kind}{escape(where)})")
+    show(f"license: {escape(license_.value or 'not stated')} ({license_.kind}{escape(where)})")
     for kind, sentence in risk_notes(package):
-        out.print(f"[red]{kind}:[/] {escape(sentence)}", highlight=False)
+        show(f"[red]{kind}:[/] {escape(sentence)}")
     dependencies = Table("target framework", "dependencies", title="Dependencies")
     for group in package.dependencyGroups:
         names = ", ".join(f"{d.id} {d.range or ''}".strip() for d in group.dependencies)
         dependencies.add_row(escape(group.targetFramework or "any"), escape(names or "none"))
     if package.dependencyGroups:
-        out.print(dependencies)
+        show(dependencies)
     versions = Table("version", "listed", "status", title="Versions")
     for info in package.versions[:VERSIONS_SHOWN]:
         status = [f"deprecated ({', '.join(info.deprecation.reasons)})"] if info.deprecation else []
         status += [f"{v.severity} vulnerability" for v in info.vulnerabilities]
         versions.add_row(escape(info.version), "yes" if info.listed else "no", "; ".join(status))
-    out.print(versions)
+    show(versions)
     if len(package.versions) > VERSIONS_SHOWN:
-        out.print(f"and {len(package.versions) - VERSIONS_SHOWN} older versions (--json lists all)")
+        show(f"and {len(package.versions) - VERSIONS_SHOWN} older versions (--json lists all)")
     if package.readme.text:
         lines = package.readme.text.splitlines()
         more = "\n…" if len(lines) > README_LINES or package.readme.truncated else ""
-        out.print(f"[bold]{'README' if package.readme.source == 'readme' else 'Description'}[/]")
-        out.print(escape("\n".join(lines[:README_LINES]) + more), highlight=False)
+        show(f"[bold]{'README' if package.readme.source == 'readme' else 'Description'}[/]")
+        show(escape("\n".join(lines[:README_LINES]) + more))

@@ -5,37 +5,43 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
 from buddy import __version__
+from tests.cli.runner import BUDDY, run_buddy, run_python
 from tests.fixtures.server import free_port
-
-BUDDY = [sys.executable, "-m", "buddy"]
-
-
-def run_buddy(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "BUDDY_LOG_LEVEL": "WARNING", **(env or {})}
-    return subprocess.run(
-        [*BUDDY, *args],
-        check=False,
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_version(tmp_path: Path) -> None:
     result = run_buddy("--version", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.strip() == f"buddy {__version__}"
+
+
+# What `buddy --help` may load: the CLI itself and the `buddy.nuget` constants its options show.
+HELP_PROBE = """
+import sys
+from buddy.cli import main
+sys.argv = ["buddy", "--help"]
+try:
+    main()
+except SystemExit:
+    pass
+print(*sorted(m for m in sys.modules if m.split(".")[0] in ("buddy", "fastapi", "pydantic")))
+"""
+
+
+def test_help_lists_every_command_without_loading_the_service(tmp_path: Path) -> None:
+    result = run_python("-c", HELP_PROBE, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    *_, loaded = result.stdout.strip().splitlines()
+    others = [m for m in loaded.split() if m not in ("buddy", "buddy.nuget")]
+    assert [m for m in others if not m.startswith("buddy.cli")] == []
+    for command in ("serve", "config", "search", "reindex", "db", "ingest", "keys", "nuget"):
+        assert f" {command} " in result.stdout
 
 
 def test_usage_error_exits_2(tmp_path: Path) -> None:
@@ -76,25 +82,6 @@ def test_dotenv_in_working_folder_is_used(tmp_path: Path) -> None:
     result = run_buddy("config", cwd=tmp_path, env={"COLUMNS": "200"})
     assert result.returncode == 0
     assert "from-dotenv-file" in result.stdout
-
-
-def test_db_init_creates_the_store_and_is_idempotent(tmp_path: Path) -> None:
-    env = {"BUDDY_DATA_DIR": str(tmp_path / "store")}
-    first = run_buddy("db", "init", cwd=tmp_path, env=env)
-    second = run_buddy("db", "init", cwd=tmp_path, env=env)
-    assert first.returncode == 0, first.stderr
-    assert second.returncode == 0, second.stderr
-    assert "sqlite store ready" in second.stdout
-    assert (tmp_path / "store" / "buddy.sqlite3").is_file()
-
-
-def test_db_init_reports_an_unusable_data_dir(tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    result = run_buddy("db", "init", cwd=tmp_path, env={"BUDDY_DATA_DIR": str(blocker / "sub")})
-    assert result.returncode == 1
-    assert result.stderr.startswith("error:")
-    assert "Traceback" not in result.stderr
 
 
 def test_serve_honours_port_and_answers_health(tmp_path: Path) -> None:

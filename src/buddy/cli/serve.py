@@ -1,0 +1,49 @@
+"""`buddy serve` and `buddy config`: run the service, and see the settings it would run with."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from buddy import __version__
+from buddy.cli.command import settings_for_command
+from buddy.cli.output import show
+
+
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Interface (default BUDDY_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PORT, 8000).")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (one per core is typical).")
+    ] = 1,
+) -> None:
+    """Start the web service and its page."""
+    import uvicorn  # noqa: PLC0415 - only `serve` needs the server
+
+    settings = settings_for_command()
+    bind_host = host or settings.host
+    bind_port = settings.port if port is None else port
+    show(f"C# AI Buddy {__version__} on http://{bind_host}:{bind_port}  (Ctrl+C stops)")
+    uvicorn.run(
+        "buddy.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        reload=reload,
+        workers=None if reload else workers,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+def config_command() -> None:
+    """Print the effective settings, secrets masked."""
+    from buddy.config import describe_settings  # noqa: PLC0415
+
+    table = Table("variable", "value", title="Effective settings")
+    for name, value in describe_settings(settings_for_command()):
+        table.add_row(name, value)
+    show(table)
