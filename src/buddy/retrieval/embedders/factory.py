@@ -23,6 +23,11 @@ def create_embedder(settings: Settings, client: httpx.AsyncClient) -> Embedder:
         msg = "BUDDY_EMBEDDER=openai needs OPENAI_API_KEY (or BUDDY_EMBEDDING_BASE_URL)"
         raise ServiceUnavailableError(msg, code="embedder_unavailable")
     inner = OpenAIEmbedder(
-        client, base_url, key, settings.embedding_model, settings.embedding_dimension
+        client,
+        base_url,
+        key,
+        settings.embedding_model,
+        settings.embedding_dimension,
+        timeout_seconds=settings.llm_timeout_seconds,
     )
     return CachedEmbedder(inner)

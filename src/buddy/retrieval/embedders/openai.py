@@ -15,9 +15,18 @@ _BATCH = 128
 
 class OpenAIEmbedder:
     def __init__(
-        self, client: httpx.AsyncClient, base_url: str, api_key: str, model: str, dimension: int
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        api_key: str,
+        model: str,
+        dimension: int,
+        *,
+        timeout_seconds: float = 60.0,
     ) -> None:
         self._client = client
+        # The shared client's timeout is sized for feeds; a batch of embeddings takes longer.
+        self._timeout = httpx.Timeout(timeout_seconds)
         self._url = base_url.rstrip("/") + "/embeddings"
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._model = model
@@ -44,7 +53,9 @@ class OpenAIEmbedder:
         if self._model.startswith("text-embedding-3"):
             body["dimensions"] = self._dimension
         try:
-            response = await self._client.post(self._url, json=body, headers=self._headers)
+            response = await self._client.post(
+                self._url, json=body, headers=self._headers, timeout=self._timeout
+            )
         except httpx.HTTPError as exc:
             msg = f"the embeddings endpoint {self._url} is unreachable ({type(exc).__name__})"
             raise ServiceUnavailableError(msg, code="embedder_unavailable") from None
