@@ -203,6 +203,17 @@ class Settings(BaseSettings):
     llm_stall_seconds: float = Field(
         default=30.0, gt=0, description="End the answer with an error after this long silent."
     )
+    judge_model: str | None = Field(
+        default=None,
+        description="Model that scores answers in `buddy eval answers` (default BUDDY_CHAT_MODEL).",
+    )
+    judge_base_url: str | None = Field(
+        default=None,
+        description="Chat Completions base URL of the judge model (default OPENAI_BASE_URL).",
+    )
+    judge_api_key: SecretStr | None = Field(
+        default=None, description="API key of the judge model (default OPENAI_API_KEY)."
+    )
     history_token_budget: int = Field(
         default=6000, ge=0, description="Tokens of chat history sent to the model, newest kept."
     )

@@ -56,16 +56,21 @@ def settings_for_command() -> Settings:
     return settings
 
 
-def with_services(work: Callable[[Services], Awaitable[T]], settings: Settings | None = None) -> T:
-    """Open the services graph (store, HTTP client, knowledge base, NuGet...), run `work` on it
-    and close it again; the settings are loaded unless given."""
+def with_services(
+    work: Callable[[Services], Awaitable[T]],
+    settings: Settings | None = None,
+    *,
+    chat: bool = False,
+) -> T:
+    """Open the services graph (store, HTTP client, knowledge base, NuGet...; with `chat`, the
+    model and agent too), run `work` on it and close it again; settings are loaded unless given."""
     effective = settings if settings is not None else settings_for_command()
 
     async def run() -> T:
         # The graph imports the Agents SDK (about a second); only commands that run need it.
         from buddy.services import open_services  # noqa: PLC0415
 
-        async with open_services(effective) as services:
+        async with open_services(effective, chat=chat) as services:
             return await work(services)
 
     return guarded(lambda: asyncio.run(run()))

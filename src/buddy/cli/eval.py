@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from buddy.cli.command import with_services
-from buddy.cli.output import emit, show
+from buddy.cli.command import guarded, settings_for_command, with_services
+from buddy.cli.output import emit, fail, note, progress_bar, show
 
 if TYPE_CHECKING:
+    from buddy.evaluation.report import Comparison
+    from buddy.evaluation.runner import CaseResult
     from buddy.retrieval.eval import EvalResult
     from buddy.services import Services
 
@@ -62,3 +64,96 @@ def _print_result(result: EvalResult) -> None:
             f"[yellow]miss[/] {escape(miss.question)}\n"
             f"  wanted {escape(str(miss.relevant))}\n  got {escape(str(miss.found))}"
         )
+
+
+@eval_app.command("answers")
+def eval_answers_command(  # noqa: PLR0917 - Typer reads options from parameters
+    files: Annotated[list[Path], typer.Argument(help="Case files: JSON Lines, or seed JSON.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+    with_judge: Annotated[
+        bool, typer.Option("--judge/--no-judge", help="Score each answer with the judge model.")
+    ] = True,
+    min_pass: Annotated[
+        float, typer.Option("--min-pass", min=0, max=1, help="Exit 1 below this pass rate.")
+    ] = 0.0,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64)] = 4,
+    compare_to: Annotated[
+        Path | None, typer.Option("--compare", help="A saved run: exit 1 when a case regresses.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Save the run as JSON.")] = None,
+) -> None:
+    """Ask every case through the chat path, check each answer and (unless --no-judge) have
+    the judge model score it."""
+    from buddy.evaluation.cases import load_case_files  # noqa: PLC0415 - keeps --help fast
+    from buddy.evaluation.judge import JudgeConfig  # noqa: PLC0415
+    from buddy.evaluation.report import compare, load_run, summary  # noqa: PLC0415
+    from buddy.evaluation.runner import ready_knowledge, run_cases  # noqa: PLC0415
+
+    cases = guarded(lambda: load_case_files(files))
+    before = guarded(lambda: load_run(compare_to)) if compare_to else None
+    settings = settings_for_command()
+    judge_model = JudgeConfig.from_settings(settings).model if with_judge else None
+
+    async def work(services: Services) -> list[CaseResult]:
+        await ready_knowledge(services)
+        with progress_bar() as bar:
+            task = bar.add_task("cases", total=len(cases))
+            return await run_cases(
+                services,
+                cases,
+                with_judge=with_judge,
+                concurrency=concurrency,
+                on_done=lambda _: bar.advance(task),
+            )
+
+    run = summary(with_services(work, settings, chat=True), judge_model)
+    if out is not None:
+        guarded(lambda: out.write_text(json.dumps(run, indent=2) + "\n", "utf-8"))
+    regressed = False
+    if as_json:
+        emit(json.dumps(run, indent=2))
+    else:
+        _print_run(run)
+    if before is not None:
+        comparison = compare(before, run)
+        _print_comparison(comparison)
+        regressed = bool(comparison.newly_failing)
+    if run["pass_rate"] < min_pass:
+        raise fail(f"pass rate {run['pass_rate']:.3f} is below --min-pass {min_pass:g}")
+    if regressed:
+        raise fail(f"{len(comparison.newly_failing)} cases pass in {compare_to} but fail now")
+
+
+def _print_run(run: dict[str, Any]) -> None:
+    table = Table("case", "checks", "score", "latency")
+    for row in run["results"]:
+        failed = [name for name, ok in row["checks"].items() if not ok]
+        checks = "[red]" + escape(", ".join(failed)) + "[/]" if failed else "[green]ok[/]"
+        score = "-" if row["judge_score"] is None else str(row["judge_score"])
+        if row["grounded"] is False:
+            score += " [red]ungrounded[/]"
+        mark = "[green]pass[/]" if row["passed"] else "[red]FAIL[/]"
+        table.add_row(f"{mark} {escape(row['id'])}", checks, score, f"{row['latency_s']:.2f} s")
+    show(table)
+    judge = run["judge"]
+    judged = ""
+    if judge is not None:
+        mean = "-" if judge["mean_score"] is None else f"{judge['mean_score']:.2f}"
+        judged = f"  judge {escape(judge['model'])}: mean {mean}, {judge['errors']} judge errors"
+    show(
+        f"{run['passed']}/{run['cases']} passed ({run['pass_rate']:.1%}){judged}  "
+        f"latency p50 {run['latency_p50_s']:.2f} s"
+    )
+
+
+def _print_comparison(comparison: Comparison) -> None:
+    # On stderr: stdout may be the --json object a program reads.
+    note(f"pass rate {comparison.pass_rate_before:.1%} -> {comparison.pass_rate_after:.1%}")
+    for label, ids in (
+        ("[red]newly failing[/]", comparison.newly_failing),
+        ("[green]newly passing[/]", comparison.newly_passing),
+        ("new cases", comparison.added),
+        ("gone", comparison.removed),
+    ):
+        if ids:
+            note(f"{label}: {escape(', '.join(ids))}")
