@@ -48,17 +48,37 @@ def export_command(
     vote: Annotated[
         VoteType | None, typer.Option("--type", help="Only thumbs_up or thumbs_down.")
     ] = None,
+    as_cases: Annotated[
+        bool,
+        typer.Option(
+            "--as-cases", help="Write `buddy eval answers` cases (default --type thumbs_down)."
+        ),
+    ] = False,
 ) -> None:
     """Write rated answers as JSON Lines (question, answer excerpt, sources, comment)."""
     from buddy.feedback.service import export_cases  # noqa: PLC0415 - keeps --help fast
 
     settings = settings_for_command()
     start = guarded(lambda: parse_since(since)) if since else None
+    wanted = vote or (VoteType.THUMBS_DOWN if as_cases else None)
 
     async def work(services: Services) -> list[dict[str, object]]:
-        return await export_cases(services.storage, start, vote.value if vote else None)
+        return await export_cases(services.storage, start, wanted.value if wanted else None)
 
-    cases = with_services(work, settings)
+    rows = with_services(work, settings)
+    if as_cases:
+        _emit_cases(rows)
+        return
+    for row in rows:
+        emit(json.dumps(row, ensure_ascii=False))
+    note(f"{len(rows)} rated answers exported")
+
+
+def _emit_cases(rows: list[dict[str, object]]) -> None:
+    from buddy.evaluation.cases import case_from_vote  # noqa: PLC0415
+
+    cases = [case for case in map(case_from_vote, rows) if case is not None]
     for case in cases:
-        emit(json.dumps(case, ensure_ascii=False))
-    note(f"{len(cases)} rated answers exported")
+        emit(case.model_dump_json(exclude_defaults=True))
+    skipped = len(rows) - len(cases)
+    note(f"{len(cases)} cases exported" + (f", {skipped} without a kept answer" if skipped else ""))

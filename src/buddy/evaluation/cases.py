@@ -126,3 +126,18 @@ def load_case_files(paths: list[Path]) -> list[Case]:
     """The cases of several files in order; ids must be unique across them."""
     cases = [case for path in paths for case in load_cases(path)]
     return _unique(Path(", ".join(str(path) for path in paths)), cases)
+
+
+def case_from_vote(vote: dict[str, object]) -> Case | None:
+    """A ready-to-edit case from one exported vote (`buddy feedback export`): the question, the
+    comment as the rubric and the rated answer's citations noted in it; None when the answer
+    aged out of retention and its question is unknown."""
+    question = vote.get("question")
+    if not isinstance(question, str) or not question.strip():
+        return None
+    sources = vote.get("sources")
+    cited = [str(url) for url in sources] if isinstance(sources, list) else []
+    rubric = str(vote.get("comment") or "").strip() or "(why the answer was rated down)"
+    if cited:
+        rubric += f"\nThe rated answer cited: {', '.join(cited)}"
+    return Case(id=f"feedback-{vote.get('span_id')}", question=question, rubric=rubric)
