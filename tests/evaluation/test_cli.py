@@ -126,3 +126,12 @@ def test_shipped_cases_load() -> None:
     assert {case.id.split("-")[0] for case in cases} == {"demo", "sk"}
     assert sum(case.expect.declines is True for case in cases) >= 5
     assert any(case.filters.aiLibrary for case in cases)
+
+
+def test_an_offline_run_without_a_judge_model_asks_for_no_judge(
+    tmp_path: Path, env: dict[str, str], cases: Path
+) -> None:
+    result = run_buddy("eval", "answers", str(cases), cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "set them or pass --no-judge" in result.stderr
+    assert result.stdout == ""

@@ -85,13 +85,18 @@ def eval_answers_command(  # noqa: PLR0917 - Typer reads options from parameters
     """Ask every case through the chat path, check each answer and (unless --no-judge) have
     the judge model score it."""
     from buddy.evaluation.cases import load_case_files  # noqa: PLC0415 - keeps --help fast
-    from buddy.evaluation.judge import JudgeConfig  # noqa: PLC0415
+    from buddy.evaluation.judge import JudgeConfig, judge_configured  # noqa: PLC0415
     from buddy.evaluation.report import compare, load_run, summary  # noqa: PLC0415
     from buddy.evaluation.runner import ready_knowledge, run_cases  # noqa: PLC0415
 
     cases = guarded(lambda: load_case_files(files))
     before = guarded(lambda: load_run(compare_to)) if compare_to else None
     settings = settings_for_command()
+    if with_judge and not judge_configured(settings):
+        raise fail(
+            "no judge model: the provider is offline and BUDDY_JUDGE_MODEL / "
+            "BUDDY_JUDGE_BASE_URL are unset; set them or pass --no-judge"
+        )
     judge_model = JudgeConfig.from_settings(settings).model if with_judge else None
 
     async def work(services: Services) -> list[CaseResult]:

@@ -112,3 +112,9 @@ async def _ask(client: openai.AsyncOpenAI, config: JudgeConfig, prompt: str) -> 
         for choice in chunk.choices:
             parts.append(choice.delta.content or "")
     return "".join(parts)
+
+
+def judge_configured(settings: Settings) -> bool:
+    """A judge to ask: one set up on its own, or the chat model of an online provider."""
+    own = settings.judge_model or settings.judge_base_url or settings.judge_api_key
+    return bool(own) or settings.chat_provider != "offline"
