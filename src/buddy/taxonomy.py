@@ -129,5 +129,35 @@ def _slug_for_label(label: str) -> str | None:
     return None
 
 
+# What people write in a chat filter (the seed's page offers these, and free text under
+# "Other"), mapped to the tag whose pages answer it. Bare "OpenAI" is left out on purpose: the
+# seed's page sends it as the library with every question by default, and narrowing them all
+# to the few pages about the OpenAI .NET library would hide the rest.
+_FILTER_SYNONYMS: dict[Facet, dict[str, str]] = {
+    L: {
+        "openai sdk": "openai-dotnet",
+        "openai .net sdk": "openai-dotnet",
+        "sk": "semantic-kernel",
+        "semantic kernel agents": "semantic-kernel",
+        "semantic kernel process framework": "semantic-kernel",
+        "autogen": "agent-framework",  # the Agent Framework is AutoGen's successor
+        "microsoft agent framework": "agent-framework",
+        "meai": "microsoft-extensions-ai",
+        "extensions.ai": "microsoft-extensions-ai",
+        "ollamasharp": "ollama",  # no library tag of its own: its pages are Ollama's
+        "mlnet": "ml-net",
+        "onnx": "onnx-runtime",
+        "mcp": "mcp-sdk",
+        "model context protocol": "mcp-sdk",
+    },
+}
+
+
+def filter_tag(value: str, facet: Facet) -> str | None:
+    """The tag a free-text chat filter stands for: a synonym, or a label or slug of the facet."""
+    wanted = " ".join(value.casefold().split())
+    return _FILTER_SYNONYMS.get(facet, {}).get(wanted) or slug_for(value, facet)
+
+
 def facet_options(facet: Facet) -> list[Tag]:
     return [tag for tag in TAGS if tag.facet is facet]
