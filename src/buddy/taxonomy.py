@@ -121,12 +121,24 @@ def slug_for(label: str, facet: Facet | None = None) -> str | None:
     return slug
 
 
+_BY_NAME: dict[str, str] = {
+    name: tag.slug for tag in TAGS for name in (tag.slug, tag.label.casefold())
+}
+
+
 def _slug_for_label(label: str) -> str | None:
-    wanted = label.strip().casefold()
-    for tag in TAGS:
-        if wanted in (tag.slug, tag.label.casefold()):
-            return tag.slug
-    return None
+    return _BY_NAME.get(label.strip().casefold())
+
+
+def tag_label(tag: str) -> str:
+    """How a tag is shown to people: a taxonomy tag's label, any other tag as it was written."""
+    slug = _slug_for_label(tag)
+    return BY_SLUG[slug].label if slug else tag
+
+
+def tag_key(tag: str) -> str:
+    """What every spelling of one tag shares: a taxonomy tag's slug, else the case-folded text."""
+    return _slug_for_label(tag) or tag.strip().casefold()
 
 
 # What people write in a chat filter (the seed's page offers these, and free text under
