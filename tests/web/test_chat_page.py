@@ -188,9 +188,8 @@ def test_options_persist_reach_the_model_and_are_keyboard_usable(
     ask(page, "Which connector?")
     expect(page.locator("article.assistant .feedback")).to_be_visible()
     instructions = web_app.script.requests[-1]["messages"][0]["content"]
-    assert "AI library: Semantic Kernel" in instructions
-    assert ".NET version: .NET 9" in instructions
-    assert "AI provider: Ollama" in instructions
+    chosen = {"dotnetVersion": ".NET 9", "aiLibrary": "Semantic Kernel", "aiProvider": "Ollama"}
+    assert json.loads(instructions.rpartition("\n")[2]) == chosen
 
     page.get_by_role("button", name="Remove the AI provider option").click()
     expect(chips).to_have_count(2)
