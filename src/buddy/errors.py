@@ -112,17 +112,23 @@ _MEANINGS = {
     401: "An access key is required (production).",
     403: "The access key is not valid (production).",
     404: "Nothing has that id.",
+    409: "The request conflicts with the current state (e.g. an index built by another embedder).",
     413: "The body is larger than the configured limit.",
     415: "The body is not JSON: send it with Content-Type: application/json.",
     422: "A parameter or the body is invalid; the detail names it.",
     429: "Too many requests; wait for the seconds in Retry-After.",
+    500: "Something failed on our side; it has been logged.",
+    502: "An upstream service (the model, a feed) answered with an error.",
     503: "A dependency (the store, NuGet, the embedder) is unavailable; try again later.",
 }
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for the error statuses a route really returns, in the one shape."""
-    return {status: {"model": ErrorOut, "description": _MEANINGS[status]} for status in statuses}
+    return {
+        status: {"model": ErrorOut, "description": _MEANINGS.get(status, HTTPStatus(status).phrase)}
+        for status in statuses
+    }
 
 
 def error_body(detail: str, code: str) -> dict[str, str]:

@@ -121,12 +121,54 @@ def slug_for(label: str, facet: Facet | None = None) -> str | None:
     return slug
 
 
+_BY_NAME: dict[str, str] = {
+    name: tag.slug for tag in TAGS for name in (tag.slug, tag.label.casefold())
+}
+
+
 def _slug_for_label(label: str) -> str | None:
-    wanted = label.strip().casefold()
-    for tag in TAGS:
-        if wanted in (tag.slug, tag.label.casefold()):
-            return tag.slug
-    return None
+    return _BY_NAME.get(label.strip().casefold())
+
+
+def tag_label(tag: str) -> str:
+    """How a tag is shown to people: a taxonomy tag's label, any other tag as it was written."""
+    slug = _slug_for_label(tag)
+    return BY_SLUG[slug].label if slug else tag
+
+
+def tag_key(tag: str) -> str:
+    """What every spelling of one tag shares: a taxonomy tag's slug, else the case-folded text."""
+    return _slug_for_label(tag) or tag.strip().casefold()
+
+
+# What people write in a chat filter (the seed's page offers these, and free text under
+# "Other"), mapped to the tag whose pages answer it. Bare "OpenAI" is left out on purpose: the
+# seed's page sends it as the library with every question by default, and narrowing them all
+# to the few pages about the OpenAI .NET library would hide the rest.
+_FILTER_SYNONYMS: dict[Facet, dict[str, str]] = {
+    L: {
+        "openai sdk": "openai-dotnet",
+        "openai .net sdk": "openai-dotnet",
+        "sk": "semantic-kernel",
+        "semantic kernel agents": "semantic-kernel",
+        "semantic kernel process framework": "semantic-kernel",
+        "autogen": "agent-framework",  # the Agent Framework is AutoGen's successor
+        "microsoft agent framework": "agent-framework",
+        "meai": "microsoft-extensions-ai",
+        "extensions.ai": "microsoft-extensions-ai",
+        "ollamasharp": "ollama",  # no library tag of its own: its pages are Ollama's
+        "mlnet": "ml-net",
+        "onnx": "onnx-runtime",
+        "mcp": "mcp-sdk",
+        "model context protocol": "mcp-sdk",
+    },
+}
+
+
+def filter_tag(value: str, facet: Facet) -> str | None:
+    """The tag a free-text chat filter stands for: a synonym, or a label or slug of the facet."""
+    wanted = " ".join(value.casefold().split())
+    return _FILTER_SYNONYMS.get(facet, {}).get(wanted) or slug_for(value, facet)
 
 
 def facet_options(facet: Facet) -> list[Tag]:

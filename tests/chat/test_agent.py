@@ -16,7 +16,7 @@ from buddy.app import create_app
 from buddy.config import Settings
 from buddy.storage.factory import opened_storage
 from buddy.storage.records import IndexInfo
-from tests.fixtures.chat_setup import chat, ingest_tree, with_model
+from tests.fixtures.chat_setup import SEED_FILTERS, chat, ingest_tree, with_model
 from tests.fixtures.mcp_server import LEARN_URL, mcp_server
 from tests.fixtures.model_server import (
     Script,
@@ -76,10 +76,30 @@ def test_tool_call_runs_against_the_real_knowledge_base(chat_app: tuple[str, Scr
     first, second = script.requests
     roles = [message["role"] for message in first["messages"]]
     assert roles == ["system", "user", "assistant", "user"]
-    assert "AI library: Agent Framework" in first["messages"][0]["content"]
-    assert ".NET version: .NET 9" in first["messages"][0]["content"]
+    setup = json.dumps({"dotnetVersion": ".NET 9", "aiLibrary": "Agent Framework"})
+    assert first["messages"][0]["content"].endswith("\n" + setup)
     tool_results = [m for m in second["messages"] if m["role"] == "tool"]
     assert "Building agents in Contoso AI" in tool_results[0]["content"]
+
+
+def test_the_seeds_filters_reach_the_model_as_json_data(chat_app: tuple[str, Script]) -> None:
+    url, script = chat_app
+    script.turns = [text_turn("Noted.")]
+    chat(url, {"message": "How do I start?"})
+    unfiltered = script.requests[-1]["messages"][0]["content"]
+    proses = set()
+    for filters, _ in SEED_FILTERS:
+        script.turns = [text_turn("Noted.")]
+        lines = chat(url, {"message": "How do I start?", "filters": filters})
+        assert [line["type"] for line in lines][-1] == "complete", filters
+        system = script.requests[-1]["messages"][0]["content"]
+        prose, _, data = system.rpartition("\n")
+        assert json.loads(data) == filters
+        assert prose.startswith(unfiltered + "\n\n")
+        proses.add(prose)
+    # The sentences are the same whatever the filters say: the values are only in the data.
+    assert len(proses) == 1
+    assert "Ignore earlier rules" not in proses.pop()
 
 
 @pytest.mark.parametrize(("status", "code"), [(500, "model_error"), (429, "model_busy")])

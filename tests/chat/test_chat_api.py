@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,8 +18,10 @@ from buddy.auth.service import hash_key
 from buddy.config import Settings
 from buddy.storage.factory import create_storage
 from buddy.storage.records import MagicKey
+from tests.fixtures.chat_setup import SEED_FILTERS, ingest_tree
 from tests.fixtures.corpus import IngestedCorpus
 from tests.fixtures.server import serve_in_thread
+from tests.retrieval.trees import write_tree
 
 IN_SCOPE = {
     "How do I create a ChatCompletionAgent in C#?": "agent-types/chat-completion-agent",
@@ -78,6 +81,29 @@ def test_out_of_scope_questions_get_the_nothing_found_answer(corpus_url: str) ->
         assert "The knowledge base has nothing on this question" in answer, question
         assert not [line for line in lines if line["type"] == "citation"]
         assert lines[-1]["type"] == "complete"
+
+
+@pytest.fixture
+def small_kb_url(settings: Settings, tmp_path: Path) -> Iterator[str]:
+    """The offline answerer over a four-page knowledge base."""
+    asyncio.run(ingest_tree(settings, write_tree(tmp_path)))
+    with serve_in_thread(create_app(settings)) as url:
+        yield url
+
+
+def test_the_seeds_filters_are_free_text_mapped_to_tags(small_kb_url: str) -> None:
+    for filters, tags in SEED_FILTERS:
+        response, lines = ask(
+            small_kb_url, {"message": "How do I build an agent?", "filters": filters}
+        )
+        assert response.status_code == 200, filters
+        assert lines[-1]["type"] == "complete", filters
+        search = next(line for line in lines if line["type"] == "tool_call")
+        assert search["args"].get("tags", []) == tags, filters
+        # Narrow filters fall back to the whole knowledge base rather than answering nothing.
+        assert any(line["type"] == "citation" for line in lines), filters
+    too_long, _ = ask(small_kb_url, {"message": "hi", "filters": {"aiLibrary": "x" * 61}})
+    assert too_long.status_code == 422
 
 
 def test_bad_requests_are_refused_before_streaming(base_url: str) -> None:

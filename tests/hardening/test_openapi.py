@@ -6,6 +6,7 @@ from typing import Any
 
 from buddy.app import create_app
 from buddy.config import Settings
+from buddy.errors import ErrorOut, error_responses
 
 
 def _operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -42,3 +43,13 @@ def test_routes_document_the_errors_they_raise(settings: Settings) -> None:
     assert {"422", "503"} <= errors("GET /api/nuget/search")
     chat_ok = operations["POST /api/chat"]["responses"]["200"]["content"]
     assert set(chat_ok) == {"application/x-ndjson"}
+
+
+def test_every_error_status_can_be_documented() -> None:
+    # Statuses with a meaning of their own keep it; any other gets the standard phrase.
+    documented = error_responses(409, 418, 500, 502)
+    assert documented[409]["description"].startswith("The request conflicts")
+    assert documented[418]["description"] == "I'm a Teapot"
+    assert documented[500]["description"] == "Something failed on our side; it has been logged."
+    assert "upstream" in documented[502]["description"]
+    assert all(entry["model"] is ErrorOut for entry in documented.values())

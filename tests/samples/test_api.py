@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
+
+from buddy.taxonomy import BY_SLUG, tag_key
+
+
+def _tag_names(sample: dict[str, Any]) -> list[str]:
+    """A sample's tag labels and their slugs: search matches either."""
+    return [*sample["tags"], *(tag_key(tag) for tag in sample["tags"])]
 
 
 def test_gallery_lists_demo_samples_by_title(base_url: str) -> None:
@@ -27,24 +35,52 @@ def test_gallery_lists_demo_samples_by_title(base_url: str) -> None:
     }
 
 
-def test_tags_are_sorted_and_unique(base_url: str) -> None:
+def test_tags_are_labels_sorted_and_unique(base_url: str) -> None:
+    # The demo catalog stores slugs; people (and the seed's page) see the taxonomy's labels.
     tags = httpx.get(f"{base_url}/api/samples/tags").json()["tags"]
-    assert tags == sorted(set(tags))
-    assert {"semantic-kernel", "mcp", "ollama"} <= set(tags)
+    assert tags == sorted(set(tags), key=str.casefold)
+    assert {"Semantic Kernel", "ML.NET", "MCP", "Ollama", "Microsoft.Extensions.AI"} <= set(tags)
+    assert not [tag for tag in tags if tag in BY_SLUG]
+
+
+def test_samples_carry_labels_in_the_list_and_alone(base_url: str) -> None:
+    listed = httpx.get(f"{base_url}/api/samples", params={"page_size": 100}).json()["samples"]
+    by_id = {sample["id"]: sample for sample in listed}
+    one = httpx.get(f"{base_url}/api/samples/dotnet-ai-samples").json()
+    assert one == by_id["dotnet-ai-samples"]
+    assert {"Microsoft.Extensions.AI", "Semantic Kernel", "Console apps"} <= set(one["tags"])
+    assert not [tag for sample in listed for tag in sample["tags"] if tag in BY_SLUG]
 
 
 @pytest.mark.parametrize(
-    "tags", ["semantic-kernel", "Semantic-Kernel,OLLAMA", "mcp,mcp-sdk", "ml-net, ml"]
+    "tags",
+    [
+        "semantic-kernel",
+        "Semantic Kernel",
+        "Semantic-Kernel,OLLAMA",
+        "mcp,MCP C# SDK",
+        "ML.NET, ml",
+        "ml-net,Machine learning",
+    ],
 )
 def test_every_listed_tag_must_match(base_url: str, tags: str) -> None:
-    wanted = {tag.strip().casefold() for tag in tags.split(",")}
+    wanted = {tag_key(tag) for tag in tags.split(",")}
     body = httpx.get(f"{base_url}/api/samples", params={"tags": tags, "page_size": 100}).json()
     assert body["total"] > 0
     for sample in body["samples"]:
-        assert wanted <= {tag.casefold() for tag in sample["tags"]}
+        assert wanted <= {tag_key(tag) for tag in sample["tags"]}
     everything = httpx.get(f"{base_url}/api/samples", params={"page_size": 100}).json()
-    expected = [s for s in everything["samples"] if wanted <= {t.casefold() for t in s["tags"]}]
+    expected = [s for s in everything["samples"] if wanted <= {tag_key(t) for t in s["tags"]}]
     assert body["total"] == len(expected)
+
+
+def test_a_label_and_its_slug_choose_the_same_samples(base_url: str) -> None:
+    def chosen(tags: str) -> list[str]:
+        body = httpx.get(f"{base_url}/api/samples", params={"tags": tags, "page_size": 100})
+        return [sample["id"] for sample in body.json()["samples"]]
+
+    assert chosen("Semantic Kernel") == chosen("semantic-kernel") != []
+    assert chosen("ML.NET,Machine learning") == chosen("ml-net,ml") != []
 
 
 def test_tags_that_never_meet_give_an_empty_page(base_url: str) -> None:
@@ -61,7 +97,7 @@ def test_search_with_metacharacters_is_literal(base_url: str, search: str) -> No
         s["id"]
         for s in everything["samples"]
         if search.casefold()
-        in "\n".join([s["title"], s["description"], s["author"], *s["tags"]]).casefold()
+        in "\n".join([s["title"], s["description"], s["author"], *_tag_names(s)]).casefold()
     ]
     assert [s["id"] for s in response.json()["samples"]] == expected
 
@@ -72,7 +108,7 @@ def test_search_finds_text_in_title_description_and_tags(base_url: str) -> None:
         assert body["total"] > 0, text
         for sample in body["samples"]:
             haystack = " ".join(
-                [sample["title"], sample["description"], sample["author"], *sample["tags"]]
+                [sample["title"], sample["description"], sample["author"], *_tag_names(sample)]
             )
             assert text.casefold() in haystack.casefold()
 

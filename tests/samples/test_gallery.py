@@ -25,13 +25,21 @@ async def test_tags_all_must_match_case_insensitively(store: Storage) -> None:
     one = await gallery.page(PageRequest(), tags=["semantic-kernel"])
     assert [s.id for s in both.items] == ["a"]
     assert [s.id for s in one.items] == ["a", "b"]
-    assert await gallery.tags() == [
-        "ml-net",
-        "ollama",
-        "openai",
-        "Semantic-Kernel",
-        "semantic-kernel",
-    ]
+    # Two spellings of one taxonomy tag are one tag, shown by its label; others stay as written.
+    assert await gallery.tags() == ["ML.NET", "Ollama", "OpenAI", "Semantic Kernel"]
+    by_label = await gallery.page(PageRequest(), tags=["Semantic Kernel", "OLLAMA"])
+    assert [s.id for s in by_label.items] == ["a"]
+
+
+async def test_tags_outside_the_taxonomy_are_kept_as_written(store: Storage) -> None:
+    await store.samples.upsert_samples(
+        [sample("a", "Alpha", ("msft", "Semantic Kernel")), sample("b", "Beta", ("MSFT",))]
+    )
+    gallery = SampleGallery(store.samples, recheck_seconds=0)
+    assert await gallery.tags() == ["msft", "Semantic Kernel"]
+    assert [s.id for s in (await gallery.page(PageRequest(), tags=["Msft"])).items] == ["a", "b"]
+    chosen = await gallery.page(PageRequest(), tags=["semantic-kernel"])
+    assert [s.id for s in chosen.items] == ["a"]
 
 
 async def test_search_is_literal_and_paged(store: Storage) -> None:

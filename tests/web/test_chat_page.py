@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
+import pytest
 from playwright.sync_api import BrowserContext, Dialog, Page, expect
 
+from buddy.app import create_app
+from tests.fixtures.chat_setup import ingest_tree
 from tests.fixtures.model_server import text_turn, tool_turn
+from tests.fixtures.server import serve_in_thread
+from tests.retrieval.trees import write_tree
 from tests.web.conftest import (
     PHONE,
     WebApp,
+    app_settings,
     event_counts,
     eventually,
     new_context,
     open_page,
+    run_async,
     screenshot,
     stored_feedback,
     watch,
@@ -180,9 +188,8 @@ def test_options_persist_reach_the_model_and_are_keyboard_usable(
     ask(page, "Which connector?")
     expect(page.locator("article.assistant .feedback")).to_be_visible()
     instructions = web_app.script.requests[-1]["messages"][0]["content"]
-    assert "AI library: Semantic Kernel" in instructions
-    assert ".NET version: .NET 9" in instructions
-    assert "AI provider: Ollama" in instructions
+    chosen = {"dotnetVersion": ".NET 9", "aiLibrary": "Semantic Kernel", "aiProvider": "Ollama"}
+    assert json.loads(instructions.rpartition("\n")[2]) == chosen
 
     page.get_by_role("button", name="Remove the AI provider option").click()
     expect(chips).to_have_count(2)
@@ -248,3 +255,31 @@ def test_phone_width_pages_fit_the_screen(web_app: WebApp, context: BrowserConte
     finally:
         phone.close()
     assert problems.messages == []
+
+
+@pytest.fixture(scope="module")
+def offline_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with no model: the offline answerer over a four-page knowledge base."""
+    base = tmp_path_factory.mktemp("offline")
+    settings = app_settings(base / "data", llm_provider="offline")
+    run_async(ingest_tree(settings, write_tree(base)))
+    with serve_in_thread(create_app(settings)) as url:
+        yield url
+
+
+def test_an_offline_answer_shows_one_list_of_sources(offline_url: str, page: Page) -> None:
+    # The offline answer lists its sources in its text (the seed's page shows only the text);
+    # our page does not list the same links again from the citation lines.
+    open_page(page, offline_url + "/")
+    ask(page, "How do I build an agent with a thread?")
+    answer = page.locator("article.assistant").last
+    expect(answer).to_have_attribute("aria-busy", "false")
+    expect(answer.locator(".markdown")).to_contain_text("Sources")
+    listed = answer.locator(".markdown li a")
+    expect(listed.first).to_be_visible()
+    hrefs = [link.get_attribute("href") for link in listed.all()]
+    assert hrefs
+    assert len(hrefs) == len(set(hrefs))
+    expect(answer.get_by_role("region", name="Sources")).to_be_hidden()
+    expect(answer.locator("a[data-external='citation']")).to_have_count(0)
+    screenshot(page, "chat-offline-sources")

@@ -20,7 +20,7 @@ from buddy.observability import in_span, span_hex, tracer
 from buddy.services import Services
 from buddy.storage.base import Storage
 from buddy.storage.records import AnswerRecord
-from buddy.taxonomy import Facet, slug_for
+from buddy.taxonomy import Facet, filter_tag
 
 log = structlog.get_logger(__name__)
 # Enough of an answer to judge it in a feedback export; whole answers are rarely longer.
@@ -31,7 +31,7 @@ _TOKEN_NAMES = {"input_tokens": "prompt", "output_tokens": "completion"}
 def filter_tags(filters: ChatFilters) -> list[str]:
     """The library filter narrows retrieval. Provider and .NET version are too rare as page
     tags to require; they shape the instructions of model answers instead."""
-    library = slug_for(filters.aiLibrary, Facet.LIBRARY) if filters.aiLibrary else None
+    library = filter_tag(filters.aiLibrary, Facet.LIBRARY) if filters.aiLibrary else None
     return [library] if library else []
 
 

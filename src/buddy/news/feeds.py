@@ -15,7 +15,8 @@ import httpx
 
 from buddy import __version__
 from buddy.errors import BuddyError
-from buddy.plaintext import extractive_summary, html_to_text
+from buddy.htmltext import html_to_text
+from buddy.plaintext import extractive_summary
 from buddy.storage.records import NewsItem
 from buddy.taxonomy import tags_for_text
 

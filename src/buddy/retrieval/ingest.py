@@ -12,10 +12,10 @@ from pathlib import Path
 
 import structlog
 
+from buddy.htmltext import html_to_markdown
 from buddy.retrieval.chunking import ChunkingPolicy, chunk_units
 from buddy.retrieval.docfx import expand_includes, parse_markdown
 from buddy.retrieval.embedders.base import Embedder
-from buddy.retrieval.html_pages import html_to_markdown
 from buddy.retrieval.search import PREFERRED_LANGUAGES, verify_index
 from buddy.retrieval.sources import DocSource, SourceError
 from buddy.storage.base import Storage

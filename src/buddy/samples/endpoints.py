@@ -20,7 +20,9 @@ async def list_samples(
     search: SearchDep = None,
     tags: Annotated[
         str | None,
-        Query(max_length=1000, description="Comma-separated; every tag must match."),
+        Query(
+            max_length=1000, description="Comma-separated labels or slugs; every tag must match."
+        ),
     ] = None,
 ) -> SamplesPage:
     return await service.list_samples(gallery, paging, search, service.parse_tags(tags))

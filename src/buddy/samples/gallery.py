@@ -17,6 +17,7 @@ from itertools import compress, repeat
 
 from buddy.storage.base import SampleStore
 from buddy.storage.records import Paged, PageRequest, Sample
+from buddy.taxonomy import tag_key, tag_label
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class _Snapshot:
 
     version: int
     samples: tuple[Sample, ...]
-    texts: tuple[str, ...]  # case-folded title, description, author and tags
-    tag_sets: tuple[frozenset[str], ...]  # case-folded tags
+    texts: tuple[str, ...]  # case-folded title, description, author, tags and their labels
+    tag_sets: tuple[frozenset[str], ...]  # tag keys: a slug and its label are one tag
     by_id: dict[str, Sample]
     tags: tuple[str, ...]
 
@@ -34,10 +35,16 @@ class _Snapshot:
 def _snapshot(version: int, samples: Sequence[Sample]) -> _Snapshot:
     ordered = tuple(sorted(samples, key=lambda s: (s.title.casefold(), s.id)))
     texts = tuple(
-        "\n".join([s.title, s.description, s.author, *s.tags]).casefold() for s in ordered
+        "\n".join([s.title, s.description, s.author, *s.tags, *map(tag_label, s.tags)]).casefold()
+        for s in ordered
     )
-    tag_sets = tuple(frozenset(tag.casefold() for tag in s.tags) for s in ordered)
-    tags = sorted({tag for s in samples for tag in s.tags}, key=lambda t: (t.casefold(), t))
+    tag_sets = tuple(frozenset(map(tag_key, s.tags)) for s in ordered)
+    # Catalogs written by hand mix slugs and labels; people see each tag once, by its label
+    # (a tag outside the taxonomy as the first sample by title spells it).
+    labels: dict[str, str] = {}
+    for tag in (tag for s in ordered for tag in s.tags):
+        labels.setdefault(tag_key(tag), tag_label(tag))
+    tags = sorted(labels.values(), key=lambda t: (t.casefold(), t))
     return _Snapshot(version, ordered, texts, tag_sets, {s.id: s for s in ordered}, tuple(tags))
 
 
@@ -64,7 +71,8 @@ class SampleGallery:
     async def page(
         self, paging: PageRequest, search: str | None = None, tags: Sequence[str] = ()
     ) -> Paged[Sample]:
-        """Samples by title; `search` is literal and case-insensitive, every tag must match."""
+        """Samples by title; `search` is literal and case-insensitive, every tag (a slug or a
+        label) must match."""
         snapshot = await self._fresh()
         # Each mask runs over the whole snapshot, so both must be applied together: a mask
         # applied to an already-filtered sequence would test the wrong samples.
@@ -72,7 +80,7 @@ class SampleGallery:
         if search:
             masks.append(map(operator.contains, snapshot.texts, repeat(search.casefold())))
         if tags:
-            wanted = frozenset(tag.casefold() for tag in tags)
+            wanted = frozenset(map(tag_key, tags))
             masks.append(map(wanted.issubset, snapshot.tag_sets))
         chosen = snapshot.samples
         if masks:
@@ -85,7 +93,7 @@ class SampleGallery:
         return (await self._fresh()).by_id.get(sample_id)
 
     async def tags(self) -> list[str]:
-        """Sorted unique tags."""
+        """Sorted unique tags, by their labels."""
         return list((await self._fresh()).tags)
 
     async def best_matches(self, query: str, limit: int = 5) -> list[Sample]:

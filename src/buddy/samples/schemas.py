@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
 from buddy.storage.records import Sample
+from buddy.taxonomy import tag_label
 
 SampleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -61,7 +62,7 @@ class SampleOut(BaseModel):
             authorUrl=sample.author_url,
             author=sample.author,
             source=sample.source,
-            tags=list(sample.tags),
+            tags=list(dict.fromkeys(map(tag_label, sample.tags))),
         )
 
 

@@ -104,10 +104,21 @@ class AnswerView {
   addCitation({ title, url, source }) {
     if (!url || this.cited.has(url) || !/^https?:\/\//i.test(url)) return;
     this.cited.add(url);
+    // An answer that lists its sources itself (the offline one does, for clients that ignore
+    // citation lines) gets no second list of the same links.
+    if (this.listsLink(url)) return;
     this.sources.append(el('li', {},
       el('a', { href: url, target: '_blank', rel: 'noopener noreferrer', 'data-external': 'citation', text: title || url }),
       source ? el('span', { class: 'source-kind', text: ` ${source}` }) : null));
     this.sourcesBox.hidden = false;
+  }
+
+  // Whether the rendered answer has a list item that opens with a link to `url`.
+  listsLink(url) {
+    if (this.frame) this.flush(); // citations follow the text: render what is still pending
+    const wanted = new URL(url).href;
+    return [...this.body.querySelectorAll('li a[href]')].some((link) => link.href === wanted
+      && link.closest('li').textContent.trimStart().startsWith(link.textContent.trim()));
   }
 
   finish(outcome, retry) {

@@ -1,7 +1,6 @@
 import { getJson } from './api.js';
 import { copyButton, el } from './dom.js';
 import { pagedList } from './listing.js';
-import { loadOptions } from './options.js';
 import { track } from './telemetry.js';
 
 const PAGE_SIZE = 12;
@@ -12,14 +11,6 @@ export function cloneTarget(source) {
   if (!match) return { command: `git clone ${source}`, folder: '' };
   const [, owner, repo, path] = match;
   return { command: `git clone https://github.com/${owner}/${repo}.git`, folder: path ? `${repo}/${path}` : '' };
-}
-
-async function tagLabels() {
-  try {
-    return (await loadOptions()).tags;
-  } catch {
-    return {};
-  }
 }
 
 // The detail dialog, shared by the gallery and the home page.
@@ -33,8 +24,7 @@ export function setupSampleDialog() {
     if (event.target === dialog) dialog.close(); // a click on the backdrop
   });
 
-  return async function open(sample) {
-    const labels = await tagLabels();
+  return function open(sample) {
     const { command, folder } = cloneTarget(sample.source);
     document.getElementById('sample-title').textContent = sample.title;
     const author = document.getElementById('sample-author');
@@ -42,7 +32,7 @@ export function setupSampleDialog() {
     author.href = sample.authorUrl;
     document.getElementById('sample-description').textContent = sample.description;
     document.getElementById('sample-tags').replaceChildren(
-      ...sample.tags.map((tag) => el('li', { class: 'tag', text: labels[tag] ?? tag })),
+      ...sample.tags.map((tag) => el('li', { class: 'tag', text: tag })),
     );
     clone.textContent = command;
     document.getElementById('sample-path').textContent = folder ? `The sample is in ${folder}.` : '';
@@ -52,26 +42,25 @@ export function setupSampleDialog() {
   };
 }
 
-export function sampleCard(sample, labels, open) {
+export function sampleCard(sample, open) {
   return el('li', { class: 'card' },
     el('h3', {}, el('button', { type: 'button', class: 'card-open', text: sample.title, onclick: () => open(sample) })),
     el('p', { class: 'muted', text: `by ${sample.author}` }),
     el('p', { text: sample.preview || sample.description }),
     el('ul', { class: 'tags', 'aria-label': 'Tags' },
-      sample.tags.slice(0, 6).map((tag) => el('li', { class: 'tag', text: labels[tag] ?? tag }))));
+      sample.tags.slice(0, 6).map((tag) => el('li', { class: 'tag', text: tag }))));
 }
 
 export function setupSamples(openSample) {
   const tagBox = document.getElementById('samples-tags');
   const chosenTags = new Set();
-  let labels = {};
   const samples = pagedList({
     ids: ['samples-list', 'samples-summary', 'samples-pager', 'samples-search'],
     noun: 'Samples',
     fetchPage: ({ page, search }) => getJson('/api/samples', {
       page, page_size: PAGE_SIZE, search, tags: [...chosenTags].join(','),
     }),
-    render: (result) => result.samples.map((sample) => sampleCard(sample, labels, openSample)),
+    render: (result) => result.samples.map((sample) => sampleCard(sample, openSample)),
     focusSelector: '.card-open',
     onResult(result, { search }) {
       const filtered = search || chosenTags.size;
@@ -92,13 +81,12 @@ export function setupSamples(openSample) {
     samples.restart();
   }
 
+  // Tags arrive as the labels people read ("Semantic Kernel"); `?tags=` takes them back as they are.
   async function renderTags() {
     try {
-      const [{ tags }, known] = await Promise.all([getJson('/api/samples/tags'), tagLabels()]);
-      labels = known;
-      const byLabel = [...tags].sort((a, b) => (labels[a] ?? a).localeCompare(labels[b] ?? b));
-      tagBox.replaceChildren(...byLabel.map((tag) => {
-        const button = el('button', { type: 'button', class: 'chip toggle', 'aria-pressed': 'false', 'data-tag': tag, text: labels[tag] ?? tag });
+      const { tags } = await getJson('/api/samples/tags');
+      tagBox.replaceChildren(...tags.map((tag) => {
+        const button = el('button', { type: 'button', class: 'chip toggle', 'aria-pressed': 'false', 'data-tag': tag, text: tag });
         button.addEventListener('click', () => toggleTag(tag, button));
         return button;
       }));
