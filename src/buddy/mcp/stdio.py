@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import structlog
+
 from buddy.config import Settings
 from buddy.logs import configure_logging
 from buddy.mcp.server import build_server
 from buddy.observability import exporting
 from buddy.services import background_jobs, open_services
+
+log = structlog.get_logger(__name__)
 
 
 async def serve_stdio(settings: Settings) -> None:
@@ -16,6 +20,12 @@ async def serve_stdio(settings: Settings) -> None:
     async with open_services(settings) as services:
         # Inside the services, so queued spans are flushed before the store closes; the same
         # first-start content as `buddy serve`, so a fresh install has something to search.
-        with exporting(settings):
+        with exporting(settings) as traces:
             async with background_jobs(services):
+                log.info(
+                    "mcp_stdio_started",
+                    storage=services.storage.name,
+                    traces=",".join(traces) or "none",
+                )
                 await build_server(services).run_stdio_async()
+        log.info("mcp_stdio_stopped")
