@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from mcp import Client
@@ -56,9 +57,9 @@ async def measure(data_dir: Path, url: str, rounds: int) -> dict[str, list[float
             await tools.search_docs(question, K)
             await over_mcp(question)
         for question in questions:
-            await timed(lambda q=question: services.kb.search(q, k=K), rows["kb.search"])
-            await timed(lambda q=question: tools.search_docs(q, K), rows["search_docs in-process"])
-            await timed(lambda q=question: over_mcp(q), rows["over /mcp"])
+            await timed(partial(services.kb.search, question, k=K), rows["kb.search"])
+            await timed(partial(tools.search_docs, question, K), rows["search_docs in-process"])
+            await timed(partial(over_mcp, question), rows["over /mcp"])
     return rows
 
 
