@@ -11,7 +11,8 @@ def docs_markdown(result: DocsResult) -> str:
         return f"No documentation{scope} matches '{result.query}'."
     parts = [f"Documentation for '{result.query}', best first:"]
     for hit in result.hits:
-        title = f"{hit.title} — {hit.heading}" if hit.heading else hit.title
+        separate = hit.heading and hit.heading != hit.title
+        title = f"{hit.title} — {hit.heading}" if separate else hit.title
         link = f"[{title}]({hit.url})" if hit.url else title
         parts.append(
             f"## {link}\nScore {hit.score:.3f} · whole page: {hit.resource}\n\n{hit.passage}"
