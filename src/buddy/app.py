@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 
 from buddy import __version__
 from buddy.chat.endpoints import router as chat_router
@@ -17,6 +18,7 @@ from buddy.deps import limit_api
 from buddy.errors import install_error_handlers
 from buddy.feedback.endpoints import router as feedback_router
 from buddy.health.endpoints import router as health_router
+from buddy.mcp.http import McpEndpoint
 from buddy.middleware import BodySizeLimit, SecurityHeaders
 from buddy.news.endpoints import router as news_router
 from buddy.nuget.endpoints import router as nuget_router
@@ -39,10 +41,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the FastAPI app; settings are read from the environment when not given."""
     settings = settings if settings is not None else load_settings()
     setup_tracing()
+    mcp = McpEndpoint()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_services(settings, chat=True) as services, background_jobs(services):
+        async with (
+            open_services(settings, chat=True) as services,
+            background_jobs(services),
+            mcp.serving(services),
+        ):
             app.state.services = services
             log.info(
                 "service_started",
@@ -71,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Browsers reject credentials with a wildcard origin; only listed origins get them.
         allow_credentials="*" not in settings.cors_origins,
         allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Content-Type", "X-Magic-Key"],
+        # Authorization and Mcp-Protocol-Version: what a browser-based MCP client sends to /mcp.
+        allow_headers=["Content-Type", "X-Magic-Key", "Authorization", "Mcp-Protocol-Version"],
     )
     app.include_router(health_router)
     app.include_router(chat_router)  # counts against BUDDY_RATE_LIMIT_CHAT itself
@@ -86,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router, dependencies=limited)
     app.mount("/static", web_assets(), name="static")
+    # A route, not a mount: a mount would answer `/mcp` with a redirect to `/mcp/`.
+    app.router.routes.append(Route("/mcp", mcp, include_in_schema=False))
     return app
 
 
