@@ -17,7 +17,8 @@ from tests.mcp.conftest import NAMES
 from tests.mcp.walkthrough import walk_through
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMAND = [sys.executable, "-m", "buddy.mcp"]
+# The console script installed beside this interpreter, as an editor would launch it.
+COMMAND = [str(Path(sys.executable).with_name("buddy")), "mcp"]
 
 
 def server_env(settings: Settings) -> dict[str, str]:

@@ -75,10 +75,11 @@ async def walk_through(client: Client) -> None:
     samples = await call(client, "search_samples", {"query": "semantic kernel agents"})
     assert samples.structured_content["samples"]
     tagged = await call(
-        client, "search_samples", {"query": "chat", "tags": ["semantic-kernel", "ollama"]}
+        client, "search_samples", {"query": "chat", "tags": ["Semantic Kernel", "ollama"]}
     )
-    for sample in tagged.structured_content["samples"]:
-        assert {"semantic-kernel", "ollama"} <= set(sample["tags"])
+    assert tagged.structured_content["samples"]
+    for sample in tagged.structured_content["samples"]:  # a label and a slug both match
+        assert {"Semantic Kernel", "Ollama"} <= set(sample["tags"])
 
     news = await call(client, "search_news", {"query": "Semantic Kernel"})
     items = news.structured_content["news"]

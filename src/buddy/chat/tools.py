@@ -17,6 +17,7 @@ from buddy.nuget.service import NuGetService
 from buddy.nuget.text import package_text, search_text
 from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.gallery import SampleGallery
+from buddy.samples.schemas import SampleOut
 from buddy.storage.base import Storage
 
 _PASSAGE_CHARS = 1800
@@ -75,7 +76,8 @@ async def search_samples(ctx: RunContextWrapper[ChatContext], query: str) -> str
     found = await ctx.context.services.gallery.best_matches(query, limit=5)
     for sample in found:
         ctx.context.sources.add(sample.source, sample.title, "sample")
-    lines = [f"- {s.title} ({s.source}): {s.description} Tags: {', '.join(s.tags)}" for s in found]
+    shown = [SampleOut.from_record(sample) for sample in found]  # tags as their labels
+    lines = [f"- {s.title} ({s.source}): {s.description} Tags: {', '.join(s.tags)}" for s in shown]
     return "\n".join(lines) or "No samples found."
 
 

@@ -21,7 +21,7 @@ from buddy.cli.knowledge import reindex_command, search_command
 from buddy.cli.nuget import nuget_app
 from buddy.cli.output import show
 from buddy.cli.samples import samples_app
-from buddy.cli.serve import config_command, serve_command
+from buddy.cli.serve import config_command, mcp_command, serve_command
 
 app = typer.Typer(
     name="buddy",
@@ -40,6 +40,7 @@ app.add_typer(nuget_app, name="nuget")
 app.command("search")(search_command)
 app.command("reindex")(reindex_command)
 app.command("serve")(serve_command)
+app.command("mcp")(mcp_command)
 app.command("config")(config_command)
 
 

@@ -1,4 +1,5 @@
-"""`buddy serve` and `buddy config`: run the service, and see the settings it would run with."""
+"""`buddy serve`, `buddy mcp` and `buddy config`: run the service or its MCP server over stdio,
+and see the settings they would run with."""
 
 from __future__ import annotations
 
@@ -37,6 +38,17 @@ def serve_command(
         log_config=None,
         proxy_headers=True,
     )
+
+
+def mcp_command() -> None:
+    """Serve the MCP tools over stdin/stdout, for editors that launch a command. Logs go to
+    stderr; the server exits when the client closes stdin."""
+    import asyncio  # noqa: PLC0415
+
+    from buddy.mcp.stdio import serve_stdio  # noqa: PLC0415 - keeps --help fast
+
+    settings = settings_for_command()
+    asyncio.run(serve_stdio(settings))
 
 
 def config_command() -> None:

@@ -73,7 +73,7 @@ def build_server(services: ToolServices) -> BuddyServer:
         mime_type="text/markdown",
     )
     async def doc_page(key: str) -> str:
-        chunks = await services.storage.chunks.page_chunks(key)
+        chunks = (await services.storage.chunks.chunks_of_pages([key])).get(key)
         if not chunks:
             raise ResourceNotFoundError(f"No indexed page is called '{key[:200]}'.")
         return page_markdown(chunks)

@@ -22,13 +22,13 @@ from buddy.mcp import render
 from buddy.mcp.schemas import DocHit, DocsResult, NewsResult, SamplesResult
 from buddy.news import service as news_service
 from buddy.news.schemas import NewsItemOut
+from buddy.nuget import MAX_TAKE
 from buddy.nuget.schemas import PackageDetails, SearchResults
-from buddy.nuget.service import MAX_TAKE
 from buddy.nuget.text import package_text, search_text
 from buddy.nuget.versions import MAX_VERSION_CHARS
 from buddy.observability import tracer
 from buddy.samples.schemas import SampleOut
-from buddy.taxonomy import Facet, facet_options, slug_for
+from buddy.taxonomy import Facet, facet_options, slug_for, tag_key
 
 MAX_QUERY_CHARS = 1000  # a search, not a document: longer text is a caller's mistake
 MAX_DOC_HITS = 20
@@ -130,8 +130,9 @@ class BuddyTools:
         the repository URL."""
         with tool_span("search_samples", query=query, tags=tags) as span:
             matches = await self._services.gallery.best_matches(query, limit=_ALL)
-            wanted = {tag.casefold() for tag in tags or ()}
-            chosen = [s for s in matches if wanted <= {tag.casefold() for tag in s.tags}]
+            # A label ('Semantic Kernel') and its slug ('semantic-kernel') name the same tag.
+            wanted = {tag_key(tag) for tag in tags or ()}
+            chosen = [s for s in matches if wanted <= {tag_key(tag) for tag in s.tags}]
             samples = [SampleOut.from_record(s) for s in chosen[:SAMPLES_SHOWN]]
             result = SamplesResult(query=query, tags=tags or [], samples=samples)
             return _result(span, render.samples_markdown(result), result)
