@@ -36,10 +36,11 @@ async def test_shipped_corpus_cases_run_offline(corpus: IngestedCorpus) -> None:
             assert result.cited == [], case.id
             assert result.checks == {"answered": True, "declines": True}, case.id
         library = case.filters.aiLibrary
-        if library:  # the library filter keeps every citation inside that library's pages
+        if library:
+            # The filter keeps passages tagged with the library: its own pages first, and the
+            # other library's pages only where a passage names it (a migration note, say).
             prefix = LEARN + library.lower().replace(" ", "-") + "/"
-            assert result.cited, case.id
-            assert all(url.startswith(prefix) for url in result.cited), (case.id, result.cited)
+            assert result.cited and result.cited[0].startswith(prefix), (case.id, result.cited)
             assert result.checks == {"answered": True, "cite_any": True}, case.id
         if case.expect.cite_any:
             cited = any(
