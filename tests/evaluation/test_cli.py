@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from buddy.config import Settings
 from buddy.evaluation.cases import load_case_files
 from tests.cli.runner import run_buddy
 
@@ -135,3 +136,35 @@ def test_an_offline_run_without_a_judge_model_asks_for_no_judge(
     assert result.returncode == 1
     assert "set them or pass --no-judge" in result.stderr
     assert result.stdout == ""
+
+
+def test_url_asks_a_running_server_with_the_same_results(
+    base_url: str, settings: Settings, tmp_path: Path, cases: Path
+) -> None:
+    env = {
+        "BUDDY_DATA_DIR": str(settings.data_dir),
+        "BUDDY_LLM_PROVIDER": "offline",
+        "BUDDY_MCP_URL": "",
+        "BUDDY_NUGET_SERVICE_INDEX": "http://127.0.0.1:9/v3/index.json",
+    }
+    runs = {}
+    for where in ([], ["--url", base_url]):
+        args = ["eval", "answers", str(cases), "--no-judge", "--json", *where]
+        result = run_buddy(*args, cwd=tmp_path, env=env)
+        assert result.returncode == 0, result.stderr
+        runs[bool(where)] = [
+            (row["id"], row["checks"], row["cited"]) for row in json.loads(result.stdout)["results"]
+        ]
+    assert runs[True] == runs[False]
+    assert runs[True][0][2]  # the served answer's citations were read from its stream
+
+
+def test_url_that_refuses_is_a_failed_case_not_a_crash(
+    tmp_path: Path, env: dict[str, str], cases: Path
+) -> None:
+    args = ["eval", "answers", str(cases), "--no-judge", "--json", "--url", "http://127.0.0.1:9"]
+    result = run_buddy(*args, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    run = json.loads(result.stdout)
+    assert run["passed"] == 0
+    assert all(row["checks"]["answered"] is False for row in run["results"])

@@ -40,7 +40,8 @@ async def test_shipped_corpus_cases_run_offline(corpus: IngestedCorpus) -> None:
             # The filter keeps passages tagged with the library: its own pages first, and the
             # other library's pages only where a passage names it (a migration note, say).
             prefix = LEARN + library.lower().replace(" ", "-") + "/"
-            assert result.cited and result.cited[0].startswith(prefix), (case.id, result.cited)
+            assert result.cited, case.id
+            assert result.cited[0].startswith(prefix), (case.id, result.cited)
             assert result.checks == {"answered": True, "cite_any": True}, case.id
         if case.expect.cite_any:
             cited = any(

@@ -81,13 +81,30 @@ def eval_answers_command(  # noqa: PLR0917 - Typer reads options from parameters
         Path | None, typer.Option("--compare", help="A saved run: exit 1 when a case regresses.")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Save the run as JSON.")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Ask a running server (its /api/chat) instead of in process."),
+    ] = None,
+    magic_key: Annotated[
+        str,
+        typer.Option(
+            "--magic-key",
+            envvar="BUDDY_MAGIC_KEY",
+            show_default=False,
+            help="Key for a production server (better from the environment: BUDDY_MAGIC_KEY).",
+        ),
+    ] = "",
 ) -> None:
     """Ask every case through the chat path, check each answer and (unless --no-judge) have
     the judge model score it."""
     from buddy.evaluation.cases import load_case_files  # noqa: PLC0415 - keeps --help fast
     from buddy.evaluation.judge import JudgeConfig, judge_configured  # noqa: PLC0415
     from buddy.evaluation.report import compare, load_run, summary  # noqa: PLC0415
-    from buddy.evaluation.runner import ready_knowledge, run_cases  # noqa: PLC0415
+    from buddy.evaluation.runner import (  # noqa: PLC0415
+        over_http,
+        ready_knowledge,
+        run_cases,
+    )
 
     cases = guarded(lambda: load_case_files(files))
     before = guarded(lambda: load_run(compare_to)) if compare_to else None
@@ -100,7 +117,9 @@ def eval_answers_command(  # noqa: PLR0917 - Typer reads options from parameters
     judge_model = JudgeConfig.from_settings(settings).model if with_judge else None
 
     async def work(services: Services) -> list[CaseResult]:
-        await ready_knowledge(services)
+        ask = over_http(services.http, url, magic_key) if url else None
+        if ask is None:
+            await ready_knowledge(services)
         with progress_bar() as bar:
             task = bar.add_task("cases", total=len(cases))
             return await run_cases(
@@ -109,6 +128,7 @@ def eval_answers_command(  # noqa: PLR0917 - Typer reads options from parameters
                 with_judge=with_judge,
                 concurrency=concurrency,
                 on_done=lambda _: bar.advance(task),
+                ask=ask,
             )
 
     run = summary(with_services(work, settings, chat=True), judge_model)

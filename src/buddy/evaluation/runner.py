@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import httpx
 import structlog
 
 from buddy.chat.guards import question_of
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 PASSING_SCORE = 4
 _PASSAGES_SEARCHED = 8
+# A served answer is quiet between lines for up to the heartbeat interval (15 s), longer than
+# the shared client's feed timeout allows; the connection itself should still come quickly.
+_ANSWER_TIMEOUT = httpx.Timeout(10.0, read=120.0)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Judging:
 @dataclass
 class _Run:
     services: Services
+    ask: Ask
     judging: Judging | None
     gate: asyncio.Semaphore
     known_packages: dict[str, bool] = field(default_factory=dict)
@@ -71,28 +76,89 @@ class _Run:
         return self.known_packages[key]
 
 
-async def ask(services: Services, case: Case) -> Answer:
-    """The answer the web page would show for this case, read from the chat response body."""
-    request = case.request()
-    started = time.perf_counter()
+Ask = Callable[[Case], Awaitable[Answer]]
+
+
+class _Reading:
+    """An answer read from the chat response body, line by line."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.cited: list[str] = []
+        self.error = ""
+
+    def feed(self, line: str | bytes) -> None:
+        if not line.strip():
+            return
+        event = json.loads(line)
+        if event["type"] == "content":
+            self.text.append(event["content"])
+        elif event["type"] == "citation":
+            self.cited.append(event["url"])
+        elif event["type"] == "error":
+            self.error = event.get("code") or "error"
+
+    def answer(self, started: float) -> Answer:
+        return Answer("".join(self.text), tuple(self.cited), self.error, _since(started))
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
+
+
+def in_process(services: Services) -> Ask:
+    """Cases asked through the web page's chat path, in this process."""
+
+    async def ask(case: Case) -> Answer:
+        request = case.request()
+        started = time.perf_counter()
+        try:
+            question = question_of(request, services.settings)
+        except BuddyError as exc:
+            return Answer("", (), exc.code, _since(started))
+        reading = _Reading()
+        async for body in chat_stream(question, request, services):
+            # One write may carry several lines (frames are batched while the client is slow).
+            for line in body.splitlines():
+                reading.feed(line)
+        return reading.answer(started)
+
+    return ask
+
+
+def over_http(client: httpx.AsyncClient, base_url: str, magic_key: str = "") -> Ask:
+    """Cases asked of a running server's `POST /api/chat`, as the web page asks them."""
+    headers = {"X-Magic-Key": magic_key} if magic_key else {}
+    url = base_url.rstrip("/") + "/api/chat"
+
+    async def ask(case: Case) -> Answer:
+        body = case.request().model_dump(mode="json", exclude_none=True)
+        started = time.perf_counter()
+        reading = _Reading()
+        try:
+            async with client.stream(
+                "POST", url, json=body, headers=headers, timeout=_ANSWER_TIMEOUT
+            ) as response:
+                if response.status_code != httpx.codes.OK:
+                    await response.aread()
+                    return Answer("", (), _error_code(response), _since(started))
+                async for line in response.aiter_lines():
+                    reading.feed(line)
+        except httpx.HTTPError as exc:
+            log.warning("eval_request_failed", url=url, error=type(exc).__name__)
+            return Answer("", (), "unreachable", _since(started))
+        return reading.answer(started)
+
+    return ask
+
+
+def _error_code(response: httpx.Response) -> str:
+    """The code of the service's error shape, else the HTTP status."""
     try:
-        question = question_of(request, services.settings)
-    except BuddyError as exc:
-        return Answer("", (), exc.code, time.perf_counter() - started)
-    text: list[str] = []
-    cited: list[str] = []
-    error = ""
-    async for body in chat_stream(question, request, services):
-        # One write may carry several lines (frames are batched while the client is slow).
-        for line in body.splitlines():
-            event = json.loads(line)
-            if event["type"] == "content":
-                text.append(event["content"])
-            elif event["type"] == "citation":
-                cited.append(event["url"])
-            elif event["type"] == "error":
-                error = event.get("code") or "error"
-    return Answer("".join(text), tuple(cited), error, time.perf_counter() - started)
+        code = response.json()["code"]
+    except (ValueError, KeyError, TypeError):
+        return f"http_{response.status_code}"
+    return str(code)
 
 
 async def _passages(services: Services, case: Case, cited: Sequence[str]) -> list[str]:
@@ -105,7 +171,7 @@ async def _passages(services: Services, case: Case, cited: Sequence[str]) -> lis
 
 async def _evaluate(run: _Run, case: Case) -> CaseResult:
     async with run.gate:
-        answer = await ask(run.services, case)
+        answer = await run.ask(case)
         checks = await run_checks(case.expect, answer, run.package_exists)
         score: int | None = None
         grounded: bool | None = None
@@ -145,13 +211,18 @@ async def run_cases(
     with_judge: bool,
     concurrency: int = 4,
     on_done: Callable[[CaseResult], None] | None = None,
+    ask: Ask | None = None,
 ) -> list[CaseResult]:
-    """Every case's result, in the order of the cases; at most `concurrency` asked at once."""
+    """Every case's result, in the order of the cases; at most `concurrency` asked at once.
+    Cases are asked in process unless `ask` says otherwise; NuGet checks and the judge's
+    passages always use `services`."""
     judging = None
     if with_judge:
         config = JudgeConfig.from_settings(services.settings)
         judging = Judging(config, create_judge_client(config))
-    run = _Run(services, judging, asyncio.Semaphore(max(1, concurrency)))
+    run = _Run(
+        services, ask or in_process(services), judging, asyncio.Semaphore(max(1, concurrency))
+    )
 
     async def one(case: Case) -> CaseResult:
         result = await _evaluate(run, case)
