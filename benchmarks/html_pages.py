@@ -20,6 +20,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from benchmarks.harness import header
 from benchmarks.knowledge import DEFAULT_CORPUS
 from buddy.config import Settings
 from buddy.htmltext import html_to_markdown
@@ -81,6 +82,9 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--pages", type=int, default=80)
     args = parser.parse_args()
+    if not args.corpus.is_dir():
+        raise SystemExit(f"corpus not found at {args.corpus}")
+    header("HTML pages: conversion to Markdown, alone and within ingest")
     pages = html_pages(args.corpus, args.pages)
     size = sum(len(page) for _, page in pages)
     convert = convert_all(pages)

@@ -25,6 +25,7 @@ from pathlib import Path
 from mcp import Client
 
 from benchmarks.chat import pct, start_app
+from benchmarks.harness import LIFTED_LIMITS, header
 from benchmarks.knowledge import DEFAULT_CORPUS, QUESTIONS, ingest
 from benchmarks.startup import free_port
 from buddy.config import Settings
@@ -99,6 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.corpus.is_dir():
         raise SystemExit(f"corpus not found at {args.corpus}")
+    header("MCP: search_docs over /mcp against in-process", LIFTED_LIMITS)
     with tempfile.TemporaryDirectory() as folder:
         data_dir = args.data_dir or Path(folder) / "data"
         if not (data_dir / "buddy.sqlite3").exists():
@@ -110,7 +112,7 @@ def main() -> None:
             "BUDDY_DEMO_CONTENT": "false",
             "BUDDY_LOG_LEVEL": "ERROR",
             "BUDDY_MCP_URL": "",
-            "BUDDY_RATE_LIMIT_API": "1000000/minute",
+            **LIFTED_LIMITS,
         }
         port = free_port()
         app = start_app(env, port)
