@@ -19,6 +19,9 @@ from buddy.errors import install_error_handlers
 from buddy.feedback.endpoints import router as feedback_router
 from buddy.health.endpoints import router as health_router
 from buddy.mcp.http import McpEndpoint
+from buddy.metrics.endpoints import router as metrics_router
+from buddy.metrics.http import RequestMetrics
+from buddy.metrics.registry import prime
 from buddy.middleware import BodySizeLimit, SecurityHeaders
 from buddy.news.endpoints import router as news_router
 from buddy.nuget.endpoints import router as nuget_router
@@ -81,10 +84,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Authorization and Mcp-Protocol-Version: what a browser-based MCP client sends to /mcp.
         allow_headers=["Content-Type", "X-Magic-Key", "Authorization", "Mcp-Protocol-Version"],
     )
+    if settings.metrics:
+        prime(settings.chat_provider)
+        # Outermost: it times and counts every answer, CORS preflights and 413s included.
+        app.add_middleware(RequestMetrics)
     app.include_router(health_router)
     app.include_router(chat_router)  # counts against BUDDY_RATE_LIMIT_CHAT itself
     limited = [Depends(limit_api)]
+    routers = [metrics_router] if settings.metrics else []
     for router in (
+        *routers,
         feedback_router,
         telemetry_router,
         news_router,

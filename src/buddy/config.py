@@ -286,6 +286,20 @@ class Settings(BaseSettings):
         default="auto",
         description="Where rate counters live: `auto` (memory, or MongoDB when used) or a URI.",
     )
+    metrics: bool = Field(
+        default=True,
+        description="Count requests, streams, tools and votes for Prometheus at `/metrics`.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Interface of the private metrics listener (with BUDDY_METRICS_PORT).",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Serve `/metrics` only on this port of `buddy serve` (not on the app's).",
+    )
     max_open_streams: int = Field(
         default=0,
         ge=0,

@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 
+from buddy.auth.service import require_admin_key
 from buddy.config import Settings
 from buddy.errors import LimitExceededError
 from buddy.feedback.outbox import FeedbackOutbox
@@ -67,6 +68,17 @@ async def limit_api(request: Request, services: ServicesDep) -> None:
     """The shared rate limit of every route but chat (which counts its own)."""
     limiter = services.limiter
     await limiter.check(limiter.api, "api", client_address(request))
+
+
+async def require_admin(
+    services: ServicesDep,
+    x_magic_key: Annotated[str | None, Header(max_length=200)] = None,
+    authorization: Annotated[str | None, Header(max_length=210)] = None,
+) -> None:
+    """Insights and metrics: an admin key in production, as `X-Magic-Key` or as the bearer
+    token a Prometheus scrape config sends (`authorization: {credentials: ...}`)."""
+    bearer = authorization.removeprefix("Bearer ").strip() if authorization else None
+    await require_admin_key(services.storage, services.settings, x_magic_key or bearer)
 
 
 def client_address(request: Request) -> str:

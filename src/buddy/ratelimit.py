@@ -17,6 +17,7 @@ from limits.storage import storage_from_string
 
 from buddy.config import Settings
 from buddy.errors import RateLimitedError
+from buddy.metrics.registry import RATE_LIMITED
 
 
 def storage_uri(settings: Settings) -> str:
@@ -43,6 +44,7 @@ class RateLimiter:
         """Count one request; over the limit, raise 429 with the seconds until a slot frees."""
         if await self._strategy.hit(limit, scope, identity):
             return
+        RATE_LIMITED.labels(scope).inc()
         stats = await self._strategy.get_window_stats(limit, scope, identity)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         raise RateLimitedError(

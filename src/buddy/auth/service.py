@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from buddy.config import Settings
 from buddy.errors import BuddyError, InvalidInputError
+from buddy.metrics.registry import ACCESS_CHECKS
 from buddy.storage.base import Storage
 
 # Re-exported on purpose: the Mongo backend hashes the seed's raw keys too, so the function
@@ -28,6 +29,11 @@ class InvalidKeyError(BuddyError):
     code = "magic_key_invalid"
 
 
+class AdminKeyRequiredError(BuddyError):
+    status_code = 403
+    code = "admin_key_required"
+
+
 async def require_magic_key(
     storage: Storage, settings: Settings, key: str | None
 ) -> MagicKey | None:
@@ -36,21 +42,43 @@ async def require_magic_key(
     if not settings.is_production:
         return None
     if not key:
+        ACCESS_CHECKS.labels("missing").inc()
         raise MissingKeyError("An access key is needed: send it as magic_key or X-Magic-Key.")
     pepper = settings.key_pepper.get_secret_value() if settings.key_pepper else ""
     record = await storage.keys.key_by_hash(hash_key(key, pepper)) if pepper else None
     now = datetime.now(UTC)
-    usable = (
-        record is not None
-        and record.enabled
-        and (record.expires_at is None or record.expires_at > now)
-        and hmac.compare_digest(record.key_hash, hash_key(key, pepper))
-    )
-    if not usable or record is None:
-        # One message for unknown, disabled and expired keys, so keys cannot be probed.
+    result = _check(record, hash_key(key, pepper), now)
+    ACCESS_CHECKS.labels(result).inc()
+    if result != "ok" or record is None:
+        # One message for unknown, disabled and expired keys, so keys cannot be probed; the
+        # metric tells the operator which it was.
         raise InvalidKeyError("This access key is not valid.")
     await storage.keys.touch_key(record.id, now)
     return record
+
+
+async def require_admin_key(
+    storage: Storage, settings: Settings, key: str | None
+) -> MagicKey | None:
+    """Insights and metrics: in production, a valid key made with `--admin` (401 without a
+    key, 403 with another key); development leaves them open like the rest of the service."""
+    record = await require_magic_key(storage, settings, key)
+    if record is not None and not record.admin:
+        raise AdminKeyRequiredError(
+            "This key may chat but not read insights or metrics; use a key made with "
+            "`buddy keys create --admin`."
+        )
+    return record
+
+
+def _check(record: MagicKey | None, key_hash: str, now: datetime) -> str:
+    if record is None or not hmac.compare_digest(record.key_hash, key_hash):
+        return "unknown"
+    if not record.enabled:
+        return "disabled"
+    if record.expires_at is not None and record.expires_at <= now:
+        return "expired"
+    return "ok"
 
 
 @dataclass(frozen=True)
@@ -75,6 +103,8 @@ async def create_key(
     label: str,
     expires_in: timedelta | None = None,
     requests_per_minute: int | None = None,
+    *,
+    admin: bool = False,
 ) -> NewKey:
     """Make a random key, store only its hash, and return the key this once."""
     pepper = settings.key_pepper.get_secret_value() if settings.key_pepper else ""
@@ -89,6 +119,7 @@ async def create_key(
         created_at=now,
         expires_at=now + expires_in if expires_in else None,
         requests_per_minute=requests_per_minute,
+        admin=admin,
     )
     await storage.keys.add_key(record)
     return NewKey(record, key)

@@ -9,7 +9,8 @@ from buddy.chat import guards, service
 from buddy.chat.response import ChatStreamingResponse
 from buddy.chat.schemas import ChatRequest
 from buddy.deps import ServicesDep, client_address
-from buddy.errors import error_responses
+from buddy.errors import BuddyError, error_responses
+from buddy.metrics.registry import CHAT_STREAMS
 from buddy.routing import CheckedRoute
 
 router = APIRouter(prefix="/api", tags=["chat"], route_class=CheckedRoute)
@@ -35,14 +36,19 @@ async def chat(
     x_magic_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ChatStreamingResponse:
     settings = services.settings
-    question = guards.question_of(request, settings)
-    key = await require_magic_key(services.storage, settings, request.magic_key or x_magic_key)
-    await guards.check_rate(services.limiter, key, client_address(http_request))
-    # The place is taken and its release handed to the response in one expression, and given
-    # back when the response ends: a body that never started would not run its own `finally`.
-    return ChatStreamingResponse(
-        service.chat_stream(question, request, services),
-        media_type="application/x-ndjson",
-        headers=STREAM_HEADERS,
-        on_close=services.stream_gate.enter(),
-    )
+    try:
+        question = guards.question_of(request, settings)
+        key = await require_magic_key(services.storage, settings, request.magic_key or x_magic_key)
+        await guards.check_rate(services.limiter, key, client_address(http_request))
+        # The place is taken and its release handed to the response in one expression, and
+        # given back when the response ends: a body that never started would not run its own
+        # `finally`.
+        return ChatStreamingResponse(
+            service.chat_stream(question, request, services),
+            media_type="application/x-ndjson",
+            headers=STREAM_HEADERS,
+            on_close=services.stream_gate.enter(),
+        )
+    except BuddyError:
+        CHAT_STREAMS.labels(settings.chat_provider, "refused").inc()
+        raise

@@ -10,6 +10,7 @@ import re
 from collections.abc import AsyncGenerator, Sequence
 
 from buddy.chat.stream import Event, citation, content, tool_call, tool_output
+from buddy.metrics.registry import SEARCH_TOP_SIMILARITY
 from buddy.retrieval.search import KnowledgeBase, SearchHit
 
 RELEVANCE_THRESHOLD = 0.45
@@ -104,6 +105,8 @@ async def offline_answer(
         args["tags"] = list(tags)
     yield tool_call("search_knowledge_base", args)
     hits = await kb.search_or_widen(question, TOP_PASSAGES, tags)
+    if hits:
+        SEARCH_TOP_SIMILARITY.observe(hits[0].similarity)
     relevant = [hit for hit in hits if hit.similarity >= RELEVANCE_THRESHOLD * 0.8]
     if not hits or hits[0].similarity < RELEVANCE_THRESHOLD:
         relevant = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,8 +15,15 @@ from buddy.chat.agent import agent_answer
 from buddy.chat.offline import offline_answer
 from buddy.chat.schemas import ChatFilters, ChatRequest
 from buddy.chat.stream import Event, frame
-from buddy.chat.tools import ChatContext
+from buddy.chat.tools import ChatContext, tool_failed
 from buddy.errors import BuddyError
+from buddy.metrics.registry import (
+    CHAT_DURATION,
+    CHAT_FIRST_CONTENT,
+    CHAT_STREAMS,
+    LLM_TOKENS,
+    TOOL_CALLS,
+)
 from buddy.observability import in_span, span_hex, tracer
 from buddy.services import Services
 from buddy.storage.base import Storage
@@ -57,7 +65,7 @@ async def chat_stream(
         },
     )
     span_id, trace_id = span_hex(span)
-    seen = _Seen()
+    seen = _Seen(started=time.perf_counter())
     try:
         tags = filter_tags(request.filters)
         span.set_attribute("chat.filters.tags", tags)
@@ -68,6 +76,7 @@ async def chat_stream(
         seen.finished = True
     finally:
         seen.close_span(span)
+        seen.count(provider)
     # Only a stream that reached its end is kept: a client that went away rated nothing.
     if seen.finished:
         record = AnswerRecord(
@@ -79,6 +88,8 @@ async def chat_stream(
             sources=tuple(seen.sources),
             provider=provider,
             error_code=seen.error_code,
+            tools=tuple(seen.tools),
+            duration_s=round(time.perf_counter() - seen.started, 3),
         )
         await _keep_answer(services.storage, record)
 
@@ -102,14 +113,18 @@ def _answer(
 
 @dataclass
 class _Seen:
-    """What went past in one answer's stream: for the root span and the answer record."""
+    """What went past in one answer's stream: for the root span, the metrics and the answer
+    record."""
 
+    started: float  # perf_counter at the request
     text: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     error_code: str = ""
     usage: dict[str, int] = field(default_factory=dict)
     finished: bool = False
     streaming: trace.Span | None = None
+    tools: list[str] = field(default_factory=list)  # called, in order
+    unanswered_tools: list[str] = field(default_factory=list)  # called, no output yet
 
     async def watch(
         self, events: AsyncIterator[Event], root: trace.Span
@@ -120,7 +135,13 @@ class _Seen:
                     if self.streaming is None:  # from the first word to the last
                         context = trace.set_span_in_context(root)
                         self.streaming = tracer().start_span("stream", context=context)
+                        CHAT_FIRST_CONTENT.observe(time.perf_counter() - self.started)
                     self.text.append(event["content"])
+                elif event["type"] == "tool_call":
+                    self.tools.append(event["tool"])
+                    self.unanswered_tools.append(event["tool"])
+                elif event["type"] == "tool output":
+                    self._tool_done(event["tool"], event["content"])
                 elif event["type"] == "citation":
                     self.sources.append(event["url"])
                 elif event["type"] == "usage":
@@ -135,6 +156,26 @@ class _Seen:
         except Exception:
             self.error_code = "internal"
             raise
+
+    def _tool_done(self, tool: str, output: str) -> None:
+        if tool not in self.unanswered_tools:
+            return  # a notice (the Microsoft Learn tools are missing), not a call's output
+        self.unanswered_tools.remove(tool)
+        TOOL_CALLS.labels(tool, "error" if tool_failed(output) else "ok").inc()
+
+    def count(self, provider: str) -> None:
+        """The stream's outcome, length, tokens and the tool calls that never answered."""
+        # Not finished: the client went away before the last line.
+        outcome = "error" if self.error_code else "complete"
+        if not self.finished:
+            outcome = "cancelled"
+        CHAT_STREAMS.labels(provider, outcome).inc()
+        CHAT_DURATION.observe(time.perf_counter() - self.started)
+        for kind, used in self.usage.items():
+            LLM_TOKENS.labels(_TOKEN_NAMES.get(kind, kind)).inc(used)
+        if self.error_code:  # a tool that raised ended the answer without an output
+            for tool in self.unanswered_tools:
+                TOOL_CALLS.labels(tool, "error").inc()
 
     def close_span(self, span: trace.Span) -> None:
         answer = "".join(self.text)

@@ -12,6 +12,7 @@ from agents import RunContextWrapper, function_tool
 
 from buddy.chat.schemas import ChatFilters
 from buddy.errors import BuddyError
+from buddy.metrics.registry import SEARCH_TOP_SIMILARITY
 from buddy.news import service as news_service
 from buddy.nuget.service import NuGetService
 from buddy.nuget.text import package_text, search_text
@@ -21,6 +22,15 @@ from buddy.samples.schemas import SampleOut
 from buddy.storage.base import Storage
 
 _PASSAGE_CHARS = 1800
+# How a tool that went on without its source says so: the answer continues, and the metrics
+# count the call as failed.
+_NUGET_SEARCH_FAILED = "NuGet search failed: "
+_NUGET_LOOKUP_FAILED = "NuGet lookup failed: "
+
+
+def tool_failed(output: str) -> bool:
+    """Whether a tool's output says its source failed rather than giving a result."""
+    return output.startswith((_NUGET_SEARCH_FAILED, _NUGET_LOOKUP_FAILED))
 
 
 class ToolServices(Protocol):
@@ -61,6 +71,8 @@ class ChatContext:
 async def search_knowledge_base(ctx: RunContextWrapper[ChatContext], query: str) -> str:
     """Search .NET AI documentation; returns titled passages with their URLs."""
     hits = await ctx.context.services.kb.search_or_widen(query, 5, ctx.context.tags)
+    if hits:
+        SEARCH_TOP_SIMILARITY.observe(hits[0].similarity)
     for hit in hits:
         ctx.context.sources.add(hit.url, hit.title, "docs")
     passages = [
@@ -98,7 +110,7 @@ async def search_nuget(ctx: RunContextWrapper[ChatContext], query: str) -> str:
     try:
         results = await ctx.context.services.nuget.search(query, take=8)
     except BuddyError as exc:  # the answer goes on without NuGet, and says why
-        return f"NuGet search failed: {exc.detail}"
+        return _NUGET_SEARCH_FAILED + exc.detail
     for package in results.packages:
         ctx.context.sources.add(package.url, f"{package.id} {package.version}", "nuget")
     return search_text(results)
@@ -114,7 +126,7 @@ async def get_nuget_package(
     try:
         package = await ctx.context.services.nuget.package(id, version or None)
     except BuddyError as exc:
-        return f"NuGet lookup failed: {exc.detail}"
+        return _NUGET_LOOKUP_FAILED + exc.detail
     ctx.context.sources.add(package.url, f"{package.id} {package.version}", "nuget")
     return package_text(package)
 

@@ -26,6 +26,9 @@ def create_command(
     rpm: Annotated[
         int | None, typer.Option(min=1, help="Requests per minute for this key.")
     ] = None,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="May also read insights and /metrics.")
+    ] = False,
 ) -> None:
     """Create a key; it is printed once and only its hash is stored."""
     from buddy.auth.service import create_key, parse_duration  # noqa: PLC0415 - keeps --help fast
@@ -34,10 +37,11 @@ def create_command(
     lifetime = guarded(lambda: parse_duration(expires)) if expires else None
 
     async def work(services: Services) -> NewKey:
-        return await create_key(services.storage, settings, label, lifetime, rpm)
+        return await create_key(services.storage, settings, label, lifetime, rpm, admin=admin)
 
     made = with_services(work, settings)
-    show(f"key id {made.record.id} ({escape(label)}) created. The key, shown only now:")
+    kind = "admin key" if admin else "key"
+    show(f"{kind} id {made.record.id} ({escape(label)}) created. The key, shown only now:")
     emit(made.key)
 
 
@@ -48,11 +52,12 @@ def list_command() -> None:
     async def work(services: Services) -> list[MagicKey]:
         return await services.storage.keys.list_keys()
 
-    table = Table("id", "label", "enabled", "created", "expires", "rpm", "last used")
+    table = Table("id", "label", "admin", "enabled", "created", "expires", "rpm", "last used")
     for key in with_services(work):
         table.add_row(
             key.id,
             escape(key.label),
+            "yes" if key.admin else "no",
             "yes" if key.enabled else "no",
             key.created_at.strftime("%Y-%m-%d"),
             key.expires_at.strftime("%Y-%m-%d %H:%M") if key.expires_at else "never",

@@ -11,6 +11,7 @@ from rich.table import Table
 from buddy import __version__
 from buddy.cli.command import settings_for_command
 from buddy.cli.output import show
+from buddy.config import Settings
 
 
 def serve_command(
@@ -27,6 +28,8 @@ def serve_command(
     settings = settings_for_command()
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
+    if settings.metrics:
+        _serve_metrics(settings, several_processes=reload or workers > 1)
     show(f"C# AI Buddy {__version__} on http://{bind_host}:{bind_port}  (Ctrl+C stops)")
     uvicorn.run(
         "buddy.app:create_app",
@@ -38,6 +41,20 @@ def serve_command(
         log_config=None,
         proxy_headers=True,
     )
+
+
+def _serve_metrics(settings: Settings, *, several_processes: bool) -> None:
+    """Workers in processes of their own share their counts through files in the data dir;
+    with BUDDY_METRICS_PORT this process serves them on that private port."""
+    from buddy.metrics import exposition  # noqa: PLC0415 - before any metric exists here
+
+    if several_processes:
+        exposition.prepare_multiprocess_dir(settings.data_dir / "metrics")
+    if settings.metrics_port is not None:
+        from prometheus_client import start_http_server  # noqa: PLC0415
+
+        start_http_server(settings.metrics_port, settings.metrics_host, exposition.registry())
+        show(f"metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics")
 
 
 def mcp_command() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import structlog
 
 from buddy.feedback.targets import AnnotationTarget, TargetUnavailable
+from buddy.metrics.registry import OUTBOX_PENDING
 from buddy.storage.base import Storage
 from buddy.storage.records import Feedback
 
@@ -57,6 +58,13 @@ class FeedbackOutbox:
             await self._storage.feedback.mark_forwarded(row.id or 0, target.name)
         return True
 
+    async def pending(self) -> int:
+        """Deliveries still to make: each vote counts once for every target that lacks it."""
+        total = 0
+        for target in self._targets:
+            total += await self._storage.feedback.count_pending(target.name, self._max_attempts)
+        return total
+
     async def drain_once(self) -> tuple[int, int]:
         """One pass over the pending rows of every target: (forwarded, refused or failed)."""
         forwarded = failed = 0
@@ -99,6 +107,8 @@ class FeedbackOutbox:
                 forwarded, failed = 0, 1
             if forwarded:
                 log.info("feedback_forwarded", rows=forwarded)
+            with contextlib.suppress(Exception):  # the gauge waits for the store to answer
+                OUTBOX_PENDING.set(await self.pending())
             if self._down:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)

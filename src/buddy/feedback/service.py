@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from buddy.errors import LimitExceededError
 from buddy.feedback.outbox import FeedbackOutbox
 from buddy.feedback.schemas import FeedbackRequest, FeedbackResponse
+from buddy.metrics.registry import FEEDBACK
 from buddy.observability import annotate
 from buddy.storage.base import Storage
 from buddy.storage.records import Feedback
@@ -32,6 +33,7 @@ async def record_feedback(
             trace_id=answer.trace_id if answer else "",
         )
     )
+    FEEDBACK.labels(request.feedback_type).inc()
     annotate({"feedback.type": request.feedback_type, "feedback.span_id": request.span_id})
     forwarded = await outbox.forward_now(stored)
     return FeedbackResponse(

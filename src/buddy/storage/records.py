@@ -205,6 +205,8 @@ class AnswerRecord:
     sources: tuple[str, ...] = ()  # cited URLs, in the order they were sent
     provider: str = ""
     error_code: str = ""
+    tools: tuple[str, ...] = ()  # the tools the answer called, in order
+    duration_s: float = 0.0  # from the request to the stream's last line
 
 
 @dataclass(frozen=True)
@@ -227,3 +229,4 @@ class MagicKey:
     expires_at: datetime | None = None
     requests_per_minute: int | None = None
     last_used_at: datetime | None = None
+    admin: bool = False  # may read insights and metrics in production

@@ -14,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, PyMongoError
 
 from buddy.errors import StorageError
+from buddy.metrics.registry import STORAGE_ERRORS
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -111,10 +112,12 @@ def guarded(
         try:
             return await work(*args, **kwargs)
         except ConnectionFailure as exc:
+            STORAGE_ERRORS.labels(work.__qualname__).inc()
             log.error("mongodb_unreachable", operation=work.__qualname__, error=type(exc).__name__)
             msg = "MongoDB is not reachable; check MONGODB_URI and that the server is up."
             raise StorageError(msg) from exc
         except PyMongoError as exc:
+            STORAGE_ERRORS.labels(work.__qualname__).inc()
             log.error("mongodb_error", operation=work.__qualname__, error=type(exc).__name__)
             raise StorageError("The database could not complete the request.") from exc
 

@@ -66,10 +66,12 @@ class MongoFeedbackStore:
 
     @guarded
     async def pending_feedback(self, target: str, limit: int, max_attempts: int) -> list[Feedback]:
-        # `$ne` on an array field matches documents where no element equals the value.
-        wanted = {"forwarded_to": {"$ne": str(target)}, "attempts": {"$lt": int(max_attempts)}}
-        cursor = self._feedback.find(wanted).sort("_id", 1)
+        cursor = self._feedback.find(_pending(target, max_attempts)).sort("_id", 1)
         return [_feedback(doc) async for doc in cursor.limit(limit)]
+
+    @guarded
+    async def count_pending(self, target: str, max_attempts: int) -> int:
+        return int(await self._feedback.count_documents(_pending(target, max_attempts)))
 
     @guarded
     async def mark_forwarded(self, feedback_id: int, target: str) -> None:
@@ -119,6 +121,8 @@ class MongoAnswerStore:
                 "sources": list(answer.sources),
                 "provider": answer.provider,
                 "error_code": answer.error_code,
+                "tools": list(answer.tools),
+                "duration_s": float(answer.duration_s),
                 "created_at": utc(answer.created_at),
             },
             upsert=True,
@@ -127,24 +131,39 @@ class MongoAnswerStore:
     @guarded
     async def answers_for(self, span_ids: Sequence[str]) -> dict[str, AnswerRecord]:
         wanted = {"_id": {"$in": [str(span_id) for span_id in span_ids]}}
-        found: dict[str, AnswerRecord] = {}
-        async for doc in self._answers.find(wanted):
-            found[str(doc["_id"])] = AnswerRecord(
-                span_id=str(doc["_id"]),
-                trace_id=str(doc.get("trace_id", "")),
-                question=str(doc.get("question", "")),
-                answer=str(doc.get("answer", "")),
-                created_at=read_time(doc.get("created_at")),
-                sources=strings(doc.get("sources")),
-                provider=str(doc.get("provider", "")),
-                error_code=str(doc.get("error_code", "")),
-            )
-        return found
+        return {str(doc["_id"]): _answer(doc) async for doc in self._answers.find(wanted)}
+
+    @guarded
+    async def answers_since(self, since: datetime) -> list[AnswerRecord]:
+        cursor = self._answers.find(
+            {"created_at": {"$gte": utc(since)}}, projection={"answer": False}
+        ).sort("created_at", 1)
+        return [_answer(doc) async for doc in cursor]
 
     @guarded
     async def delete_answers_before(self, cutoff: datetime) -> int:
         result = await self._answers.delete_many({"created_at": {"$lt": utc(cutoff)}})
         return int(result.deleted_count)
+
+
+def _pending(target: str, max_attempts: int) -> Document:
+    # `$ne` on an array field matches documents where no element equals the value.
+    return {"forwarded_to": {"$ne": str(target)}, "attempts": {"$lt": int(max_attempts)}}
+
+
+def _answer(doc: Document) -> AnswerRecord:
+    return AnswerRecord(
+        span_id=str(doc["_id"]),
+        trace_id=str(doc.get("trace_id", "")),
+        question=str(doc.get("question", "")),
+        answer=str(doc.get("answer", "")),
+        created_at=read_time(doc.get("created_at")),
+        sources=strings(doc.get("sources")),
+        provider=str(doc.get("provider", "")),
+        error_code=str(doc.get("error_code", "")),
+        tools=strings(doc.get("tools")),
+        duration_s=float(doc.get("duration_s") or 0.0),
+    )
 
 
 class MongoTelemetryStore:

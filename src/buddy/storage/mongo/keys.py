@@ -28,6 +28,7 @@ def _document(key: MagicKey) -> Document:
         "expires_at": utc_or_none(key.expires_at),
         "requests_per_minute": key.requests_per_minute,
         "last_used_at": utc_or_none(key.last_used_at),
+        "admin": key.admin,
     }
 
 
@@ -42,6 +43,7 @@ def _key(doc: Document) -> MagicKey:
         expires_at=read_time_or_none(doc.get("expires_at")),
         requests_per_minute=None if limit is None else int(limit),
         last_used_at=read_time_or_none(doc.get("last_used_at")),
+        admin=bool(doc.get("admin", False)),
     )
 
 

@@ -16,6 +16,10 @@ from buddy.storage.sqlite.rows import Table
 
 FEEDBACK = Table(Feedback, "feedback")
 ANSWERS = Table(AnswerRecord, "answers", key="span_id")
+# Votes still to forward to one target (parameters: max attempts, target).
+_PENDING = (
+    "attempts < ? AND NOT EXISTS (SELECT 1 FROM json_each(feedback.forwarded_to) WHERE value = ?)"
+)
 # Error texts are for operators reading the outbox; keep rows small.
 _MAX_ERROR_CHARS = 500
 
@@ -44,12 +48,19 @@ class SqliteFeedbackStore:
     async def pending_feedback(self, target: str, limit: int, max_attempts: int) -> list[Feedback]:
         def work(conn: sqlite3.Connection) -> list[Feedback]:
             rows = conn.execute(
-                f"SELECT {FEEDBACK.columns()} FROM feedback WHERE attempts < ? AND NOT EXISTS "
-                "(SELECT 1 FROM json_each(feedback.forwarded_to) WHERE value = ?) "
-                "ORDER BY id LIMIT ?",
+                f"SELECT {FEEDBACK.columns()} FROM feedback WHERE {_PENDING} ORDER BY id LIMIT ?",
                 (max_attempts, target, limit),
             ).fetchall()
             return [FEEDBACK.read(row) for row in rows]
+
+        return await self._db.read(work)
+
+    async def count_pending(self, target: str, max_attempts: int) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            row = conn.execute(
+                f"SELECT count(*) FROM feedback WHERE {_PENDING}", (max_attempts, target)
+            ).fetchone()
+            return int(row[0])
 
         return await self._db.read(work)
 
@@ -108,6 +119,17 @@ class SqliteAnswerStore:
                 (json.dumps(list(span_ids)),),
             )
             return {row["span_id"]: ANSWERS.read(row) for row in rows}
+
+        return await self._db.read(work)
+
+    async def answers_since(self, since: datetime) -> list[AnswerRecord]:
+        def work(conn: sqlite3.Connection) -> list[AnswerRecord]:
+            rows = conn.execute(
+                f"SELECT {ANSWERS.columns(without=('answer',))}, '' AS answer FROM answers "
+                "WHERE created_at >= ? ORDER BY created_at",
+                (to_iso(since),),
+            )
+            return [ANSWERS.read(row) for row in rows]
 
         return await self._db.read(work)
 

@@ -152,4 +152,11 @@ _V3 = (
     "CREATE INDEX feedback_by_time ON feedback(created_at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# Admin keys (insights and metrics), and what an answer used and how long it took (insights).
+_V4 = (
+    "ALTER TABLE magic_keys ADD COLUMN admin INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE answers ADD COLUMN tools TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE answers ADD COLUMN duration_s REAL NOT NULL DEFAULT 0",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)

@@ -1,0 +1,1 @@
+"""Prometheus metrics: what the service counts, how a request is timed, and `/metrics`."""
