@@ -32,6 +32,7 @@ install: $(UV)
 install-dev: $(UV)
 	$(UV) sync --locked --inexact --extra dev
 	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_promtool.sh
 	$(UV) build --quiet --wheel --out-dir $(VENV)/deploy-check
 
 # Benchmark-only extras (sqlite-vec for the side-by-side dense search figures).
