@@ -31,11 +31,11 @@ COUNTERS_AND_GAUGES: dict[str, Labels] = {
     },
     "buddy_tool_calls_total": {"tool": None, "outcome": frozenset({"ok", "error"})},
     "buddy_llm_tokens_total": {"kind": frozenset({"prompt", "completion"})},
-    "buddy_feedback_total": {"type": frozenset({"positive", "negative"})},
+    "buddy_feedback_total": {"type": frozenset({"thumbs_up", "thumbs_down"})},
     "buddy_access_checks_total": {
         "result": frozenset({"ok", "missing", "unknown", "disabled", "expired"})
     },
-    "buddy_rate_limited_total": {"scope": frozenset({"api", "chat"})},
+    "buddy_rate_limited_total": {"scope": frozenset({"api", "chat", "key"})},
     "buddy_storage_errors_total": {"operation": None},
     "buddy_feedback_outbox_pending": {},
 }
@@ -209,3 +209,19 @@ def test_every_alert_says_how_urgent_it_is_and_what_to_check() -> None:
         assert set(rule["annotations"]) == {"summary", "description"}, rule["alert"]
         description = rule["annotations"]["description"]
         assert any(place in description for place in WHERE_TO_LOOK), rule["alert"]
+
+
+def test_the_metric_list_is_what_the_service_defines() -> None:
+    """The lists above are the service's own registry, so a rule cannot name a metric (or a
+    label) that a rename left behind."""
+    from prometheus_client.metrics import MetricWrapperBase  # noqa: PLC0415
+
+    from buddy.metrics import registry  # noqa: PLC0415
+
+    defined: dict[str, set[str]] = {}
+    for value in vars(registry).values():
+        if isinstance(value, MetricWrapperBase):
+            suffix = "_total" if value._type == "counter" else ""
+            defined[value._name + suffix] = set(value._labelnames)
+    listed = {name: set(labels) for name, labels in {**COUNTERS_AND_GAUGES, **HISTOGRAMS}.items()}
+    assert defined == listed
