@@ -90,10 +90,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(RequestMetrics)
     app.include_router(health_router)
     app.include_router(chat_router)  # counts against BUDDY_RATE_LIMIT_CHAT itself
+    if settings.metrics:
+        # Not rate limited: a scrape must not be refused by the limits it reports on.
+        app.include_router(metrics_router)
     limited = [Depends(limit_api)]
-    routers = [metrics_router] if settings.metrics else []
     for router in (
-        *routers,
         feedback_router,
         telemetry_router,
         news_router,
