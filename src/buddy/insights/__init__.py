@@ -1,0 +1,1 @@
+"""Operator insights: what people ask most and what goes unanswered, grouped by meaning."""
