@@ -30,8 +30,7 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-@pytest.fixture
-def settings(data_dir: Path) -> Settings:
+def local_settings(data_dir: Path) -> Settings:
     # No MCP by default and no NuGet source: the default URLs are on the internet, and tests
     # stay on 127.0.0.1 (port 9, discard, refuses at once). NuGet tests start a fake source.
     return Settings(
@@ -44,6 +43,11 @@ def settings(data_dir: Path) -> Settings:
         rate_limit_chat="100000/minute",
         rate_limit_api="100000/minute",
     )
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return local_settings(data_dir)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from buddy.deps import limit_api
 from buddy.errors import install_error_handlers
 from buddy.feedback.endpoints import router as feedback_router
 from buddy.health.endpoints import router as health_router
+from buddy.insights.endpoints import router as insights_router
 from buddy.mcp.http import McpEndpoint
 from buddy.metrics.endpoints import router as metrics_router
 from buddy.metrics.http import RequestMetrics
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(metrics_router)
     limited = [Depends(limit_api)]
     for router in (
+        insights_router,
         feedback_router,
         telemetry_router,
         news_router,

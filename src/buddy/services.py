@@ -21,10 +21,12 @@ from buddy.config import Settings
 from buddy.demo import load_demo_content, load_demo_knowledge
 from buddy.feedback.outbox import FeedbackOutbox
 from buddy.feedback.targets import configured_targets
+from buddy.insights.vectors import WordingVectors
 from buddy.news.ingest import refresh_forever
 from buddy.nuget.service import NuGetService
 from buddy.observability import exporting
 from buddy.ratelimit import RateLimiter
+from buddy.retrieval.embedders.base import Embedder
 from buddy.retrieval.embedders.factory import create_embedder
 from buddy.retrieval.search import KnowledgeBase
 from buddy.samples.gallery import SampleGallery
@@ -55,6 +57,8 @@ class Services:
     outbox: FeedbackOutbox
     limiter: RateLimiter
     stream_gate: StreamGate
+    # The insights' question vectors, kept between refreshes: only new wordings are embedded.
+    question_vectors: Embedder
     llm: openai.AsyncOpenAI | None = None
     agent: Agent[ChatContext] | None = None
     mcp: MCPServerStreamableHttp | None = None
@@ -75,11 +79,12 @@ async def open_services(settings: Settings, *, chat: bool = False) -> AsyncItera
         http = await stack.enter_async_context(
             httpx.AsyncClient(timeout=httpx.Timeout(settings.feed_timeout_seconds))
         )
+        embedder = create_embedder(settings, http)
         services = Services(
             settings=settings,
             storage=storage,
             http=http,
-            kb=KnowledgeBase(storage, create_embedder(settings, http)),
+            kb=KnowledgeBase(storage, embedder),
             gallery=SampleGallery(storage.samples),
             nuget=NuGetService.from_settings(settings, http),
             outbox=FeedbackOutbox(
@@ -87,6 +92,7 @@ async def open_services(settings: Settings, *, chat: bool = False) -> AsyncItera
             ),
             limiter=RateLimiter(settings),
             stream_gate=StreamGate(settings.max_open_streams),
+            question_vectors=WordingVectors(embedder),
             trace_targets=tuple(targets),
         )
         if chat and settings.chat_provider != "offline":

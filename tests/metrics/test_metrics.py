@@ -236,3 +236,35 @@ def test_metrics_can_be_turned_off(settings: Settings) -> None:
 
     with serve_in_thread(create_app(settings.model_copy(update={"metrics": False}))) as url:
         assert httpx.get(f"{url}/metrics", timeout=10).status_code == 404
+
+
+def test_model_answers_count_tools_tokens_and_a_failed_tool(settings: Settings) -> None:
+    """A scripted model calls search_nuget; NuGet is a closed port, so the tool says it
+    failed and the answer goes on: one failed tool call, one complete stream, its tokens."""
+    from buddy.app import create_app  # noqa: PLC0415
+    from tests.fixtures.chat_setup import chat as chat_lines  # noqa: PLC0415
+    from tests.fixtures.chat_setup import with_model  # noqa: PLC0415
+    from tests.fixtures.model_server import model_server, text_turn, tool_turn  # noqa: PLC0415
+    from tests.fixtures.server import serve_in_thread  # noqa: PLC0415
+
+    with model_server() as (model_url, script):
+        script.turns = [
+            tool_turn("search_nuget", '{"query": "Microsoft.Extensions.AI"}'),
+            text_turn("NuGet could not be reached just now."),
+        ]
+        app = create_app(with_model(settings, model_url))
+        with serve_in_thread(app) as url:
+            before = samples(httpx.get(f"{url}/metrics", timeout=10).text)
+            lines = chat_lines(url, {"message": "Which package gives me IChatClient?"})
+            after = samples(httpx.get(f"{url}/metrics", timeout=10).text)
+    assert lines[-1]["type"] == "complete"
+
+    def grew(name: str) -> float:
+        return after.get(name, 0) - before.get(name, 0)
+
+    provider = 'provider="openai-compatible"'
+    assert grew(f'buddy_chat_streams_total{{outcome="complete",{provider}}}') == 1
+    assert grew('buddy_tool_calls_total{outcome="error",tool="search_nuget"}') == 1
+    assert grew('buddy_tool_calls_total{outcome="ok",tool="search_nuget"}') == 0
+    assert grew('buddy_llm_tokens_total{kind="prompt"}') > 0
+    assert grew('buddy_llm_tokens_total{kind="completion"}') > 0

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from buddy.storage.base import Storage
 from buddy.storage.records import (
+    AnswerDigest,
     AnswerRecord,
     Chunk,
     DocPage,
@@ -302,6 +304,9 @@ async def test_feedback_outbox_state(storage: Storage) -> None:
     assert [item.id for item in await storage.feedback.pending_feedback("arize", 10, 1)] == [
         other.id
     ]
+    assert await storage.feedback.count_pending("phoenix", max_attempts=5) == 1
+    assert await storage.feedback.count_pending("arize", max_attempts=5) == 2
+    assert await storage.feedback.count_pending("arize", max_attempts=1) == 1
     [again] = [item for item in await storage.feedback.list_feedback() if item.id == stored.id]
     assert again.forwarded_to == ("phoenix",)
     assert again.attempts == 1
@@ -347,6 +352,33 @@ async def test_answers_by_span_and_retention(storage: Storage) -> None:
     ].error_code == "model_busy"
 
 
+async def test_answer_digests_of_a_period_oldest_first(storage: Storage) -> None:
+    def answer(span: str, days: int, **extra: Any) -> AnswerRecord:
+        return AnswerRecord(
+            span * 16, "ab" * 16, f"question {span}", "text", T0 + timedelta(days=days), **extra
+        )
+
+    await storage.answers.add_answer(answer("c", 3, error_code="model_busy", duration_s=4.0))
+    await storage.answers.add_answer(answer("a", 0, sources=("https://x",), duration_s=0.5))
+    await storage.answers.add_answer(
+        answer("b", 2, tools=("search_knowledge_base", "search_nuget"), duration_s=1.25)
+    )
+    digests = await storage.answers.answer_digests(T0 + timedelta(days=1))
+    assert digests == [
+        AnswerDigest(
+            "question b",
+            T0 + timedelta(days=2),
+            False,
+            "",
+            ("search_knowledge_base", "search_nuget"),
+            1.25,
+        ),
+        AnswerDigest("question c", T0 + timedelta(days=3), False, "model_busy", (), 4.0),
+    ]
+    [first] = (await storage.answers.answer_digests(T0))[:1]
+    assert first.cited
+
+
 async def test_telemetry_count_and_retention(storage: Storage) -> None:
     await storage.telemetry.add_event(TelemetryEvent("filter_used", T0, {"aiLibrary": "sk"}))
     await storage.telemetry.add_event(TelemetryEvent("sample_viewed", T0 + timedelta(days=40)))
@@ -367,6 +399,10 @@ async def test_magic_keys(storage: Storage) -> None:
     [listed] = await storage.keys.list_keys()
     assert not listed.enabled
     assert listed.last_used_at == T0 + timedelta(hours=1)
+    assert not listed.admin
+    admin = MagicKey("k2", "hash-2", "operator", T0, admin=True)
+    await storage.keys.add_key(admin)
+    assert await storage.keys.key_by_hash("hash-2") == admin
 
 
 # --- concurrency ---

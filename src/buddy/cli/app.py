@@ -16,6 +16,7 @@ from buddy.cli.db import db_app
 from buddy.cli.eval import eval_app
 from buddy.cli.feedback import feedback_app
 from buddy.cli.ingest import ingest_app
+from buddy.cli.insights import insights_command
 from buddy.cli.keys import keys_app
 from buddy.cli.knowledge import reindex_command, search_command
 from buddy.cli.nuget import nuget_app
@@ -39,6 +40,7 @@ app.add_typer(feedback_app, name="feedback")
 app.add_typer(nuget_app, name="nuget")
 app.command("search")(search_command)
 app.command("reindex")(reindex_command)
+app.command("insights")(insights_command)
 app.command("serve")(serve_command)
 app.command("mcp")(mcp_command)
 app.command("config")(config_command)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from buddy.metrics.registry import HTTP_DURATION, HTTP_REQUESTS
 
-# Paths that matched no route share one label, so probes of random URLs cannot grow the
-# metric without bound.
+# Paths that matched no route share one label, and so do methods no route serves, so probes
+# of random URLs or verbs cannot grow the metric without bound.
 UNMATCHED = "unmatched"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_Children = tuple[Any, Any]  # the counter's and the histogram's series for one label set
 
 
 class RequestMetrics:
@@ -19,6 +22,9 @@ class RequestMetrics:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # `labels()` validates and locks on every call; the label sets are few, so each one's
+        # series are looked up once.
+        self._series: dict[tuple[str, str, int], _Children] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,9 +42,22 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = route_of(scope)
-            HTTP_REQUESTS.labels(route, scope["method"], str(status)).inc()
-            HTTP_DURATION.labels(route).observe(time.perf_counter() - started)
+            requests, duration = self._children(route_of(scope), scope["method"], status)
+            requests.inc()
+            duration.observe(time.perf_counter() - started)
+
+    def _children(self, route: str, method: str, status: int) -> _Children:
+        key = (route, method, status)
+        found = self._series.get(key)
+        if found is None:
+            verb = method if method in _METHODS else "other"
+            found = (
+                HTTP_REQUESTS.labels(route, verb, str(status)),
+                HTTP_DURATION.labels(route),
+            )
+            if verb == method:  # an unknown verb is not kept as a key either
+                self._series[key] = found
+        return found
 
 
 def route_of(scope: Scope) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from buddy.storage.records import (
+    AnswerDigest,
     AnswerRecord,
     Chunk,
     DocPage,
@@ -166,9 +167,9 @@ class AnswerStore(Protocol):
 
     async def answers_for(self, span_ids: Sequence[str]) -> dict[str, AnswerRecord]: ...
 
-    async def answers_since(self, since: datetime) -> list[AnswerRecord]:
-        """Answers from `since` on, oldest first, without their text (insights read
-        questions, sources, tools and timings, not what was said)."""
+    async def answer_digests(self, since: datetime) -> list[AnswerDigest]:
+        """What insights read of each answer from `since` on, oldest first (never the
+        answer's text)."""
         ...
 
     async def delete_answers_before(self, cutoff: datetime) -> int: ...

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -207,6 +207,18 @@ class AnswerRecord:
     error_code: str = ""
     tools: tuple[str, ...] = ()  # the tools the answer called, in order
     duration_s: float = 0.0  # from the request to the stream's last line
+
+
+class AnswerDigest(NamedTuple):
+    """What insights read of one answer. A tuple, not a dataclass: a period holds 100k and
+    more, and building frozen dataclasses would be most of the time spent."""
+
+    question: str
+    created_at: datetime
+    cited: bool  # at least one source
+    error_code: str
+    tools: tuple[str, ...]
+    duration_s: float
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,12 @@ async def privacy() -> FileResponse:
     return _document("privacy.html")
 
 
+@router.get("/admin", include_in_schema=False)
+async def admin() -> FileResponse:
+    """The insights page; its data route asks for the admin key, the page itself is static."""
+    return _document("admin.html")
+
+
 @router.get(
     "/api/options",
     summary="Chat filter values and tag labels for the web page",

@@ -17,7 +17,7 @@ from buddy.storage.mongo.connection import (
     MongoDatabase,
     guarded,
 )
-from buddy.storage.records import AnswerRecord, Feedback, TelemetryEvent
+from buddy.storage.records import AnswerDigest, AnswerRecord, Feedback, TelemetryEvent
 
 # Error texts are for operators reading the outbox; keep documents small.
 _MAX_ERROR_CHARS = 500
@@ -134,11 +134,22 @@ class MongoAnswerStore:
         return {str(doc["_id"]): _answer(doc) async for doc in self._answers.find(wanted)}
 
     @guarded
-    async def answers_since(self, since: datetime) -> list[AnswerRecord]:
+    async def answer_digests(self, since: datetime) -> list[AnswerDigest]:
+        fields = ("question", "created_at", "sources", "error_code", "tools", "duration_s")
         cursor = self._answers.find(
-            {"created_at": {"$gte": utc(since)}}, projection={"answer": False}
+            {"created_at": {"$gte": utc(since)}}, projection=dict.fromkeys(fields, True)
         ).sort("created_at", 1)
-        return [_answer(doc) async for doc in cursor]
+        return [
+            AnswerDigest(
+                question=str(doc.get("question", "")),
+                created_at=read_time(doc.get("created_at")),
+                cited=bool(doc.get("sources")),
+                error_code=str(doc.get("error_code", "")),
+                tools=strings(doc.get("tools")),
+                duration_s=float(doc.get("duration_s") or 0.0),
+            )
+            async for doc in cursor
+        ]
 
     @guarded
     async def delete_answers_before(self, cutoff: datetime) -> int:

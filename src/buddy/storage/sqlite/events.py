@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from buddy.storage.records import AnswerRecord, Feedback, TelemetryEvent
-from buddy.storage.sqlite.codec import dump_list, load_tuple, to_iso, to_iso_or_none
+from buddy.storage.records import AnswerDigest, AnswerRecord, Feedback, TelemetryEvent
+from buddy.storage.sqlite.codec import dump_list, from_iso, load_tuple, to_iso, to_iso_or_none
 from buddy.storage.sqlite.database import SqliteDatabase
 from buddy.storage.sqlite.rows import Table
 
@@ -122,14 +122,27 @@ class SqliteAnswerStore:
 
         return await self._db.read(work)
 
-    async def answers_since(self, since: datetime) -> list[AnswerRecord]:
-        def work(conn: sqlite3.Connection) -> list[AnswerRecord]:
-            rows = conn.execute(
-                f"SELECT {ANSWERS.columns(without=('answer',))}, '' AS answer FROM answers "
-                "WHERE created_at >= ? ORDER BY created_at",
+    async def answer_digests(self, since: datetime) -> list[AnswerDigest]:
+        def work(conn: sqlite3.Connection) -> list[AnswerDigest]:
+            cursor = conn.cursor()
+            cursor.row_factory = None  # plain tuples: a period may hold 100k answers and more
+            rows = cursor.execute(
+                "SELECT question, created_at, sources != '[]', error_code, tools, duration_s "
+                "FROM answers WHERE created_at >= ? ORDER BY created_at",
                 (to_iso(since),),
             )
-            return [ANSWERS.read(row) for row in rows]
+            tool_lists: dict[str, tuple[str, ...]] = {}  # few distinct lists: decoded once each
+            digests = []
+            for question, created_at, cited, error_code, tools, duration_s in rows:
+                called = tool_lists.get(tools)
+                if called is None:
+                    called = tool_lists[tools] = load_tuple(tools)
+                digests.append(
+                    AnswerDigest(
+                        question, from_iso(created_at), bool(cited), error_code, called, duration_s
+                    )
+                )
+            return digests
 
         return await self._db.read(work)
 
