@@ -78,3 +78,30 @@ def test_key_commands_report_problems_in_one_line(tmp_path: Path) -> None:
     missing = run_buddy("keys", "create", "--label", "x", cwd=tmp_path, env=no_pepper)
     assert missing.returncode == 1
     assert "BUDDY_KEY_PEPPER" in missing.stderr
+
+
+def test_an_admin_key_reads_metrics_and_a_chat_key_does_not(tmp_path: Path) -> None:
+    env = production_env(tmp_path)
+    admin = run_buddy("keys", "create", "--label", "ops", "--admin", cwd=tmp_path, env=env)
+    chat = run_buddy("keys", "create", "--label", "site", cwd=tmp_path, env=env)
+    assert admin.returncode == 0, admin.stderr
+    assert "admin key id" in admin.stdout
+    admin_key, chat_key = (made.stdout.strip().splitlines()[-1] for made in (admin, chat))
+    listed = run_buddy("keys", "list", cwd=tmp_path, env=env).stdout
+    rows = [[cell.strip() for cell in line.split("\u2502")] for line in listed.splitlines()]
+    admin_column = {row[2]: row[3] for row in rows if len(row) > 3}  # label -> admin
+    assert (admin_column["ops"], admin_column["site"]) == ("yes", "no")
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "d",
+        environment="production",
+        cors_origins="https://buddy.example.com",
+        key_pepper=PEPPER,
+        demo_content=False,
+        mcp_url="",
+    )
+    with serve_in_thread(create_app(settings)) as url:
+        bearer = {"Authorization": f"Bearer {admin_key}"}
+        assert httpx.get(f"{url}/metrics", headers=bearer).status_code == 200
+        refused = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {chat_key}"})
+        assert refused.status_code == 403

@@ -97,6 +97,11 @@ function groupItem(group, unanswered) {
     copyButton(() => caseLine(group, unanswered), { label: 'Copy as eval case', describedAs: 'the eval case' }));
 }
 
+// Only web addresses become links; a stored path or anything else stays text.
+function sourceLink(url) {
+  return /^https?:\/\//i.test(url) ? el('a', { href: url, rel: 'noopener', text: url }) : el('span', { text: url });
+}
+
 function fill(list, items, empty) {
   list.replaceChildren(...(items.length ? items : [el('li', { class: 'muted', text: empty })]));
 }
@@ -117,7 +122,7 @@ function render(data) {
   fill(document.getElementById('list-unanswered'), data.unanswered_questions.map((g) => groupItem(g, true)), 'Every question found something to cite.');
   fill(document.getElementById('list-top'), data.top_questions.map((g) => groupItem(g, false)), 'No questions in this period.');
   fill(document.getElementById('list-sources'),
-    data.downvoted_sources.map((s) => el('li', {}, el('strong', { text: `${s.count}× ` }), el('a', { href: s.url, rel: 'noopener', text: s.url }))),
+    data.downvoted_sources.map((s) => el('li', {}, el('strong', { text: `${s.count}× ` }), sourceLink(s.url))),
     'No thumbs-down answers cited a page.');
   const tools = Object.entries(data.tools).map(([name, count]) => `${name} ${count}`).join(', ');
   document.getElementById('usage-tools').textContent = `Tool calls: ${tools || 'none'}.`;
