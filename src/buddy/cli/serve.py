@@ -3,7 +3,7 @@ and see the settings they would run with."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,7 +11,9 @@ from rich.table import Table
 from buddy import __version__
 from buddy.cli.command import settings_for_command
 from buddy.cli.output import show
-from buddy.config import Settings
+
+if TYPE_CHECKING:
+    from buddy.config import Settings
 
 
 def serve_command(

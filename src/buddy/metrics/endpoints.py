@@ -8,8 +8,9 @@ from buddy.deps import ServicesDep, require_admin
 from buddy.errors import NotFoundError, error_responses
 from buddy.metrics.exposition import CONTENT_TYPE, render
 from buddy.metrics.registry import OUTBOX_PENDING
+from buddy.routing import CheckedRoute
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=CheckedRoute)
 
 
 @router.get(
@@ -18,7 +19,7 @@ router = APIRouter(tags=["operations"])
     response_class=Response,
     responses={
         200: {"content": {CONTENT_TYPE: {}}},
-        **error_responses(401, 403, 404, 429),
+        **error_responses(401, 403, 404, 422),
     },
     dependencies=[Depends(require_admin)],
 )
