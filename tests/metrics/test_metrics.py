@@ -268,3 +268,27 @@ def test_model_answers_count_tools_tokens_and_a_failed_tool(settings: Settings) 
     assert grew('buddy_tool_calls_total{outcome="ok",tool="search_nuget"}') == 0
     assert grew('buddy_llm_tokens_total{kind="prompt"}') > 0
     assert grew('buddy_llm_tokens_total{kind="completion"}') > 0
+
+
+def test_a_client_that_leaves_mid_answer_counts_as_cancelled(settings: Settings) -> None:
+    from buddy.app import create_app  # noqa: PLC0415
+    from tests.fixtures.chat_setup import with_model  # noqa: PLC0415
+    from tests.fixtures.model_server import model_server, text_turn  # noqa: PLC0415
+    from tests.fixtures.server import serve_in_thread  # noqa: PLC0415
+
+    name = 'buddy_chat_streams_total{outcome="cancelled",provider="openai-compatible"}'
+    with model_server() as (model_url, script):
+        script.first_token_delay = 3.0  # the client is gone before the first word
+        script.turns = [text_turn("Too late.")]
+        with serve_in_thread(create_app(with_model(settings, model_url))) as url:
+            before = samples(httpx.get(f"{url}/metrics", timeout=10).text).get(name, 0)
+            body = {"message": "How do I stream a chat answer?"}
+            with httpx.stream("POST", f"{url}/api/chat", json=body, timeout=30) as response:
+                first = next(response.iter_lines())
+                assert json.loads(first)["type"] == "metadata"
+            deadline = time.monotonic() + 10
+            now = before
+            while time.monotonic() < deadline and now == before:
+                time.sleep(0.1)
+                now = samples(httpx.get(f"{url}/metrics", timeout=10).text).get(name, 0)
+    assert now - before == 1
