@@ -12,9 +12,11 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.deploy.files import ROOT, load_yaml
 
@@ -156,6 +158,21 @@ def test_promtool_passes_the_rule_tests() -> None:
     result = promtool("test", "rules", str(RULE_TESTS.relative_to(ROOT)))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
+
+
+def test_promtool_accepts_the_example_prometheus_configuration(tmp_path: Path) -> None:
+    """The example scrape configuration, with its key file where promtool can find one."""
+    config = load_yaml(ROOT / "deploy" / "prometheus" / "prometheus.yml")
+    key_file = tmp_path / "buddy-admin-key"
+    key_file.write_text("bk_example\n")
+    [job] = config["scrape_configs"]
+    assert job["authorization"]["credentials_file"] == "/etc/prometheus/buddy-admin-key"
+    job["authorization"]["credentials_file"] = str(key_file)
+    shutil.copy(RULES, tmp_path / RULES.name)
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    result = promtool("check", "config", str(tmp_path / "prometheus.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(
