@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         description="Folder for the SQLite file and caches; created on first start.",
     )
     host: str = Field(default="127.0.0.1", description="Interface `buddy serve` binds to.")
+    shutdown_grace_seconds: int = Field(
+        default=25,
+        ge=0,
+        le=3600,
+        description="On SIGTERM, how long `buddy serve` lets open answer streams finish.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"],
         description="Comma-separated origins allowed by CORS; `*` is refused in production.",

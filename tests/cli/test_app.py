@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -126,3 +128,51 @@ def test_markup_in_arguments_is_printed_not_interpreted(tmp_path: Path) -> None:
     result = run_buddy("ingest", "docs", missing, cwd=tmp_path, env={"COLUMNS": "250"})
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: {missing} does not exist"
+
+
+def test_sigterm_lets_streams_finish_for_the_grace_period_then_exits(tmp_path: Path) -> None:
+    """A stream whose model never answers keeps the server only BUDDY_SHUTDOWN_GRACE_SECONDS
+    after SIGTERM; then the process exits on its own."""
+    from tests.fixtures.model_server import model_server, text_turn  # noqa: PLC0415
+
+    port = free_port()
+    with model_server() as (model_url, script):
+        script.first_token_delay = 60.0
+        script.turns = [text_turn("never seen")]
+        env = {
+            **os.environ,
+            "PORT": str(port),
+            "BUDDY_DATA_DIR": str(tmp_path / "d"),
+            "BUDDY_DEMO_CONTENT": "false",
+            "BUDDY_MCP_URL": "",
+            "BUDDY_LLM_PROVIDER": "openai-compatible",
+            "OPENAI_BASE_URL": model_url,
+            "BUDDY_CHAT_MODEL": "scripted",
+            "BUDDY_SHUTDOWN_GRACE_SECONDS": "2",
+        }
+        process = subprocess.Popen([*BUDDY, "serve"], cwd=tmp_path, env=env)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    httpx.get(f"{url}/health", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            with httpx.stream("POST", f"{url}/api/chat", json={"message": "Hi?"}, timeout=60) as r:
+                lines = r.iter_lines()
+                assert json.loads(next(lines))["type"] == "metadata"
+                while not script.requests:  # the answer is under way, waiting on the model
+                    time.sleep(0.05)
+                time.sleep(0.5)
+                process.send_signal(signal.SIGTERM)
+                started = time.monotonic()
+                with contextlib.suppress(httpx.HTTPError):  # cut off when the grace ends
+                    for _ in lines:
+                        pass
+                process.wait(timeout=20)
+            waited = time.monotonic() - started
+        finally:
+            process.kill()
+    assert 1.5 <= waited <= 10

@@ -42,6 +42,9 @@ def serve_command(
         workers=None if reload else workers,
         log_config=None,
         proxy_headers=True,
+        # Past this, streams still open are cancelled so the process exits before the
+        # container engine's own kill (compose's stop_grace_period is longer).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 
