@@ -35,8 +35,7 @@ from buddy.insights.grouping import (
     assign_groups,
     group_questions,
 )
-from buddy.insights.vectors import WordingVectors
-from buddy.retrieval.embedders.base import Embedder
+from buddy.retrieval.embedders.base import CachedEmbedder, Embedder
 from buddy.retrieval.embedders.local import LocalEmbedder
 
 LABELLED = Path(__file__).resolve().parents[1] / "evals" / "insights" / "paraphrases.jsonl"
@@ -152,13 +151,13 @@ def _verdict(seconds: float) -> str:
 
 async def speed(embedder: LocalEmbedder, sizes: list[int]) -> None:
     print(f"\n-- speed: group_questions end to end, budget {BUDGET_S:.1f} s")
-    print("   cold: every wording embedded; warm: WordingVectors kept from the previous")
+    print("   cold: every wording embedded; warm: question vectors kept from the previous")
     print("   refresh and 5% of the wordings are new")
     pool = synthetic_wordings(max(max(sizes) * 21 // 20 + 1, 3000))
     for size in sizes:
         wordings = pool[:size]
         # The cold run fills the cache the warm run then uses.
-        cache = WordingVectors(embedder, size=2 * size)
+        cache = CachedEmbedder(embedder, size=2 * size, batches=True)
         cold, groups = await timed(cache, wordings, max_distinct=size)
         vectors = await cache.embed(wordings)
         start = time.perf_counter()

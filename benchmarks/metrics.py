@@ -37,8 +37,9 @@ from benchmarks.news_samples import server
 from buddy.config import Settings
 from buddy.demo import load_demo_content
 from buddy.insights.service import insights
-from buddy.insights.vectors import WordingVectors
+from buddy.retrieval.embedders.base import CachedEmbedder
 from buddy.retrieval.embedders.local import LocalEmbedder
+from buddy.services import QUESTION_VECTORS
 from buddy.storage.factory import opened_storage
 from buddy.storage.records import AnswerRecord
 
@@ -180,7 +181,7 @@ async def insights_at(folder: Path, answers: int) -> None:
                     duration_s=rng.uniform(0.02, 3.0),
                 )
             )
-        embedder = WordingVectors(LocalEmbedder())  # as the service keeps it
+        embedder = CachedEmbedder(LocalEmbedder(), QUESTION_VECTORS, batches=True)  # as served
         timings = []
         for _ in range(3):
             started = time.perf_counter()

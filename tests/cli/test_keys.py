@@ -23,6 +23,19 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def production_settings(tmp_path: Path) -> Settings:
+    """The app's settings for the store the CLI commands above write."""
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path / "d",
+        environment="production",
+        cors_origins="https://buddy.example.com",
+        key_pepper=PEPPER,
+        demo_content=False,
+        mcp_url="",
+    )
+
+
 def test_create_list_disable_enable_and_use(tmp_path: Path) -> None:
     env = production_env(tmp_path)
     made = run_buddy(
@@ -47,15 +60,7 @@ def test_create_list_disable_enable_and_use(tmp_path: Path) -> None:
     assert key not in listed.stdout
     assert (tmp_path / "d" / "buddy.sqlite3").read_bytes().find(key.encode()) == -1
 
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path / "d",
-        environment="production",
-        cors_origins="https://buddy.example.com",
-        key_pepper=PEPPER,
-        demo_content=False,
-        mcp_url="",
-    )
+    settings = production_settings(tmp_path)
     with serve_in_thread(create_app(settings)) as url:
         body = {"message": "How do I stream chat?"}
         assert httpx.post(f"{url}/api/chat", json=body | {"magic_key": key}).status_code == 200
@@ -91,15 +96,7 @@ def test_an_admin_key_reads_metrics_and_a_chat_key_does_not(tmp_path: Path) -> N
     rows = [[cell.strip() for cell in line.split("\u2502")] for line in listed.splitlines()]
     admin_column = {row[2]: row[3] for row in rows if len(row) > 3}  # label -> admin
     assert (admin_column["ops"], admin_column["site"]) == ("yes", "no")
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path / "d",
-        environment="production",
-        cors_origins="https://buddy.example.com",
-        key_pepper=PEPPER,
-        demo_content=False,
-        mcp_url="",
-    )
+    settings = production_settings(tmp_path)
     with serve_in_thread(create_app(settings)) as url:
         bearer = {"Authorization": f"Bearer {admin_key}"}
         assert httpx.get(f"{url}/metrics", headers=bearer).status_code == 200

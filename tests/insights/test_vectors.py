@@ -1,4 +1,5 @@
-"""WordingVectors embeds each wording once and stays within its size."""
+"""A batch cache (the insights' question vectors) embeds each wording once and stays within
+its size."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from buddy.insights.vectors import WordingVectors
-from buddy.retrieval.embedders.base import Matrix, WrappedEmbedder
+from buddy.retrieval.embedders.base import CachedEmbedder, Matrix, WrappedEmbedder
 from buddy.retrieval.embedders.local import LocalEmbedder
 
 pytestmark = pytest.mark.anyio
@@ -29,7 +29,7 @@ class CountingEmbedder(WrappedEmbedder):
 
 async def test_only_new_wordings_reach_the_embedder_and_rows_keep_their_order() -> None:
     inner = CountingEmbedder()
-    cache = WordingVectors(inner)
+    cache = CachedEmbedder(inner, batches=True)
     first = ["How do I use Ollama?", "What is a kernel plugin?"]
 
     before = await cache.embed(first)
@@ -43,7 +43,7 @@ async def test_only_new_wordings_reach_the_embedder_and_rows_keep_their_order() 
 
 async def test_the_least_recently_used_wordings_are_dropped_beyond_the_size() -> None:
     inner = CountingEmbedder()
-    cache = WordingVectors(inner, size=2)
+    cache = CachedEmbedder(inner, size=2, batches=True)
 
     await cache.embed(["one question", "two questions"])
     await cache.embed(["three questions"])

@@ -23,8 +23,8 @@ from buddy.retrieval.embedders.base import Embedder, Matrix
 DEFAULT_THRESHOLD = 0.625
 # Embedding is nearly all the cost: LocalEmbedder does about 230 short questions a second on
 # 2 idle cores (60-80 when busy), so a cold refresh of 100,000 asks at 100 wordings takes about
-# 0.5 s, leaving room to read the asks. With WordingVectors (insights/vectors.py) kept between
-# refreshes only new wordings are embedded, so a larger cap fits while few of them are new.
+# 0.5 s, leaving room to read the asks. With the question vectors the services graph keeps
+# (`question_vectors`) only new wordings are embedded, so a larger cap fits while few are new.
 # The rarer wordings (asked once or twice) would not reach the top groups anyway.
 DEFAULT_MAX_DISTINCT = 100
 EXAMPLES = 3

@@ -49,23 +49,30 @@ class WrappedEmbedder:
 
 
 class CachedEmbedder(WrappedEmbedder):
-    """Remembers recent query vectors: people ask the same questions again."""
+    """Remembers recent vectors by text: people ask the same questions again.
 
-    def __init__(self, inner: Embedder, size: int = 512) -> None:
+    By default only single-text calls (queries) are remembered, so ingesting thousands of
+    chunks never pushes the queries out; with `batches` every text of every call is (the
+    insights' question wordings, which change little from one refresh to the next)."""
+
+    def __init__(self, inner: Embedder, size: int = 512, *, batches: bool = False) -> None:
         super().__init__(inner)
         self._size = size
-        self._cache: OrderedDict[str, Matrix] = OrderedDict()
+        self._batches = batches
+        self._cache: OrderedDict[str, Matrix] = OrderedDict()  # text -> its row
 
     async def embed(self, texts: Sequence[str]) -> Matrix:
-        if len(texts) != 1:
+        if len(texts) != 1 and not self._batches:
             return await self._inner.embed(texts)
-        text = texts[0]
-        cached = self._cache.get(text)
-        if cached is None:
-            cached = await self._inner.embed(texts)
-            self._cache[text] = cached
-            if len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        else:
+        missing = list(dict.fromkeys(text for text in texts if text not in self._cache))
+        if missing:
+            fresh = await self._inner.embed(missing)
+            for text, row in zip(missing, fresh, strict=True):
+                self._cache[text] = row
+        rows = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for index, text in enumerate(texts):
+            rows[index] = self._cache[text]
             self._cache.move_to_end(text)
-        return cached
+        while len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return rows
