@@ -100,6 +100,7 @@ class Bad:
     names: str = ""
     body: bytes | None = None
     content_type: str | None = JSON
+    owned: bool = False  # sent with an owner token, as the page sends conversation requests
 
 
 def body(value: Any) -> bytes:
@@ -360,13 +361,63 @@ SEARCH_CASES = {
     ),
 }
 
-ALL_CASES = CHAT_CASES | FEEDBACK_CASES | TELEMETRY_CASES | PAGING_CASES | SEARCH_CASES
+
+def mine(method: str, path: str, value: Any, status: int = 422, names: str = "") -> Bad:
+    code = {404: "conversation_not_found", 422: "validation_error"}[status]
+    sent = None if value is None else body(value)
+    return Bad(method, path, status, code, names, sent, JSON if sent else None, owned=True)
+
+
+CONVERSATION = "/api/conversations/" + "c" * 22
+CONVERSATION_CASES = {
+    "conversation title over 200 chars": mine(
+        "POST", "/api/conversations", {"title": "x" * 201}, names="title"
+    ),
+    "conversation with an owner field": mine(
+        "POST", "/api/conversations", {"title": "t", "owner": "key:k1"}, names="owner"
+    ),
+    "conversation body a list": mine("POST", "/api/conversations", []),
+    "rename to blanks": mine("PATCH", CONVERSATION, {"title": "   "}, names="title"),
+    "rename without a title": mine("PATCH", CONVERSATION, {}, names="title"),
+    "conversation id over 64 chars": mine("GET", "/api/conversations/" + "a" * 65, None),
+    "conversation id not an id": mine("GET", "/api/conversations/not-an-id", None, 404),
+    "conversation id operator": mine(
+        "GET", '/api/conversations/{"$gt":""}'.replace('"', "%22"), None, 404
+    ),
+    "conversation id with NUL": Bad("GET", CONVERSATION + "%00", 422, "validation_error", URL),
+    "share for 0 days": mine("POST", CONVERSATION + "/shares", {"expires_in_days": 0}),
+    "share for 366 days": mine("POST", CONVERSATION + "/shares", {"expires_in_days": 366}),
+    "share days as text": mine("POST", CONVERSATION + "/shares", {"expires_in_days": "soon"}),
+    "share token of the wrong length": Bad(
+        "GET", "/api/shares/short", 404, "share_not_found", "share link", None, None
+    ),
+    "share token over 128 chars": get("/api/shares/" + "t" * 129, "token"),
+    "share id over 64 chars": mine("DELETE", CONVERSATION + "/shares/" + "s" * 65, None),
+    "chat into a conversation id over 64 chars": mine(
+        "POST", "/api/chat", {"message": "hi", "conversation_id": "c" * 65}
+    ),
+    "chat into an unknown conversation": mine(
+        "POST", "/api/chat", {"message": "hi", "conversation_id": "nope"}, 404
+    ),
+    "owner token too short": Bad(
+        "GET", "/api/conversations", 401, "owner_token_required", "X-Owner-Token", None, None
+    ),
+}
+
+ALL_CASES = (
+    CHAT_CASES | FEEDBACK_CASES | TELEMETRY_CASES | PAGING_CASES | SEARCH_CASES | CONVERSATION_CASES
+)
+OWNER = {"X-Owner-Token": "0123456789abcdef0123456789abcdef"}
 
 
 @pytest.mark.parametrize("case", ALL_CASES.values(), ids=ALL_CASES.keys())
 def test_bad_input_is_a_specific_4xx_and_leaves_no_trace(app: App, case: Bad) -> None:
     before = stored(app.settings)
     headers = {"content-type": case.content_type} if case.content_type else {}
+    if case.owned:
+        headers |= OWNER
+    elif case.code == "owner_token_required":
+        headers["X-Owner-Token"] = "short"
     response = httpx.request(
         case.method, app.url + case.path, content=case.body, headers=headers, timeout=60
     )
