@@ -14,6 +14,7 @@ from starlette.routing import Route
 from buddy import __version__
 from buddy.chat.endpoints import router as chat_router
 from buddy.config import Settings, load_settings
+from buddy.conversations.endpoints import router as conversations_router
 from buddy.deps import limit_api
 from buddy.errors import install_error_handlers
 from buddy.feedback.endpoints import router as feedback_router
@@ -81,9 +82,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.cors_origins,
         # Browsers reject credentials with a wildcard origin; only listed origins get them.
         allow_credentials="*" not in settings.cors_origins,
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
         # Authorization and Mcp-Protocol-Version: what a browser-based MCP client sends to /mcp.
-        allow_headers=["Content-Type", "X-Magic-Key", "Authorization", "Mcp-Protocol-Version"],
+        allow_headers=[
+            "Content-Type",
+            "X-Magic-Key",
+            "X-Owner-Token",
+            "Authorization",
+            "Mcp-Protocol-Version",
+        ],
     )
     if settings.metrics:
         prime(settings.chat_provider)
@@ -97,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     limited = [Depends(limit_api)]
     for router in (
         insights_router,
+        conversations_router,
         feedback_router,
         telemetry_router,
         news_router,

@@ -279,6 +279,22 @@ class Settings(BaseSettings):
         ge=1,
         description="Days the question, sources and answer of each chat are kept for feedback.",
     )
+    conversation_retention_days: int = Field(
+        default=180,
+        ge=1,
+        description="Days a saved conversation is kept after its last change (with its links).",
+    )
+    max_conversations_per_owner: int = Field(
+        default=500,
+        ge=1,
+        description="Saved conversations one key or browser may have; more are refused (409).",
+    )
+    max_conversation_messages: int = Field(
+        default=400,
+        ge=2,
+        le=2000,
+        description="Questions and answers one conversation holds; a full one is refused (413).",
+    )
 
     rate_limit_chat: str = Field(
         default="20/minute",

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 
-from buddy.auth.service import require_admin_key
+from buddy.auth.service import owner_of, require_admin_key, require_magic_key
 from buddy.config import Settings
 from buddy.errors import LimitExceededError
 from buddy.feedback.outbox import FeedbackOutbox
@@ -81,6 +81,17 @@ async def require_admin(
     await require_admin_key(services.storage, services.settings, x_magic_key or bearer)
 
 
+async def get_owner(
+    services: ServicesDep,
+    x_magic_key: Annotated[str | None, Header(max_length=200)] = None,
+    x_owner_token: Annotated[str | None, Header(max_length=200)] = None,
+) -> str:
+    """Whose conversations a request reaches: its magic key's in production, its owner
+    token's in development."""
+    key = await require_magic_key(services.storage, services.settings, x_magic_key)
+    return owner_of(key, x_owner_token)
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -103,3 +114,4 @@ OutboxDep = Annotated[FeedbackOutbox, _part("outbox")]
 NuGetDep = Annotated[NuGetService, _part("nuget")]
 PagingDep = Annotated[PageRequest, Depends(get_paging)]
 SearchDep = Annotated[str | None, Depends(get_search)]
+OwnerDep = Annotated[str, Depends(get_owner)]

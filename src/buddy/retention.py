@@ -13,12 +13,14 @@ from buddy.storage.base import Storage
 class Pruned:
     answers: int
     telemetry_events: int
+    conversations: int
 
 
 async def prune_expired(
     storage: Storage, settings: Settings, now: datetime | None = None
 ) -> Pruned:
-    """Delete kept answers and telemetry events past their retention; votes are kept."""
+    """Delete kept answers, telemetry events and conversations (with their share links) past
+    their retention; votes are kept."""
     now = now or datetime.now(UTC)
     return Pruned(
         answers=await storage.answers.delete_answers_before(
@@ -26,5 +28,8 @@ async def prune_expired(
         ),
         telemetry_events=await storage.telemetry.delete_events_before(
             now - timedelta(days=settings.telemetry_retention_days)
+        ),
+        conversations=await storage.conversations.delete_conversations_before(
+            now - timedelta(days=settings.conversation_retention_days)
         ),
     )

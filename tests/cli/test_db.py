@@ -73,5 +73,5 @@ def test_db_prune_names_what_it_removed_and_the_retention(tmp_path: Path) -> Non
     result = run_buddy("db", "prune", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "ok pruned 0 answers older than 30 days and 0 telemetry events older than 90 days"
+        "ok pruned 0 answers (30 d), 0 telemetry events (90 d), 0 conversations (180 d)"
     )

@@ -9,7 +9,7 @@ import pytest
 
 from tests.fixtures.fuzzing import fuzz, fuzz_target
 
-# 8 operations take input, each fuzzed in two modes; the four without input give one case each.
+# Most operations take input, each fuzzed in two modes; those without input give one case each.
 EXAMPLES_PER_OPERATION = 70
 MIN_CASES = 1000
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import secrets
@@ -32,6 +33,15 @@ class InvalidKeyError(BuddyError):
 class AdminKeyRequiredError(BuddyError):
     status_code = 403
     code = "admin_key_required"
+
+
+class OwnerTokenRequiredError(BuddyError):
+    status_code = 401
+    code = "owner_token_required"
+
+
+# 128 random bits or more, as URL-safe text: the web page sends 32 hex characters.
+_OWNER_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,128}")
 
 
 async def require_magic_key(
@@ -69,6 +79,19 @@ async def require_admin_key(
             "`buddy keys create --admin`."
         )
     return record
+
+
+def owner_of(key: MagicKey | None, owner_token: str | None) -> str:
+    """Who a saved conversation belongs to: the magic key (by its id) when the request was
+    checked against one (production), else the browser's own owner token, kept only hashed."""
+    if key is not None:
+        return f"key:{key.id}"
+    if not owner_token or not _OWNER_TOKEN.fullmatch(owner_token):
+        raise OwnerTokenRequiredError(
+            "Conversations need an owner: send X-Owner-Token with 22 to 128 random letters, "
+            "digits, '-' or '_' (the web page makes one per browser)."
+        )
+    return "token:" + hashlib.sha256(owner_token.encode()).hexdigest()[:40]
 
 
 def _check(record: MagicKey | None, key_hash: str, now: datetime) -> str:

@@ -30,3 +30,8 @@ class ChatRequest(BaseModel):
     history: Annotated[list[HistoryTurn], Field(max_length=MAX_HISTORY_TURNS)] = []
     filters: ChatFilters = ChatFilters()
     magic_key: Annotated[str, StringConstraints(max_length=200)] | None = None
+    conversation_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None,
+        description="Append the question and its answer to this saved conversation "
+        "(the caller's own: X-Owner-Token in development, the key in production).",
+    )

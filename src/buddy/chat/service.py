@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import anyio
 import structlog
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -16,6 +17,7 @@ from buddy.chat.offline import offline_answer
 from buddy.chat.schemas import ChatFilters, ChatRequest
 from buddy.chat.stream import Event, frame
 from buddy.chat.tools import ChatContext, tool_failed
+from buddy.conversations.service import title_of
 from buddy.errors import BuddyError
 from buddy.metrics.registry import (
     CHAT_DURATION,
@@ -27,13 +29,24 @@ from buddy.metrics.registry import (
 from buddy.observability import in_span, span_hex, tracer
 from buddy.services import Services
 from buddy.storage.base import Storage
-from buddy.storage.records import AnswerRecord
+from buddy.storage.records import AnswerRecord, Citation, ConversationMessage, ToolCall
 from buddy.taxonomy import Facet, filter_tag
 
 log = structlog.get_logger(__name__)
 # Enough of an answer to judge it in a feedback export; whole answers are rarely longer.
 _KEPT_ANSWER_CHARS = 8000
+# A saved conversation keeps whole answers, within a bound that keeps its documents small.
+_SAVED_ANSWER_CHARS = 100_000
 _TOKEN_NAMES = {"input_tokens": "prompt", "output_tokens": "completion"}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The saved conversation a question and its answer are appended to (already checked to
+    be the caller's)."""
+
+    owner: str
+    conversation_id: str
 
 
 def filter_tags(filters: ChatFilters) -> list[str]:
@@ -47,9 +60,11 @@ async def chat_stream(
     question: str,
     request: ChatRequest,
     services: Services,
+    turn: Turn | None = None,
     heartbeat_seconds: float = 15.0,
 ) -> AsyncIterator[bytes]:
-    """The response body: JSON Lines under one root `chat` span whose id is the span_id."""
+    """The response body: JSON Lines under one root `chat` span whose id is the span_id.
+    With a `turn`, the question and then the answer, however the stream ends, are saved."""
     settings = services.settings
     provider = settings.chat_provider
     span = tracer().start_span(
@@ -66,6 +81,9 @@ async def chat_stream(
     )
     span_id, trace_id = span_hex(span)
     seen = _Seen(started=time.perf_counter())
+    if turn is not None:
+        question_message = ConversationMessage(-1, "user", question, datetime.now(UTC))
+        await _save(services.storage, turn, question_message, title_of(question))
     try:
         tags = filter_tags(request.filters)
         span.set_attribute("chat.filters.tags", tags)
@@ -77,6 +95,10 @@ async def chat_stream(
     finally:
         seen.close_span(span)
         seen.count(provider)
+        if turn is not None:
+            # Shielded: a client that left cancels this task, and its answer is saved too.
+            with anyio.CancelScope(shield=True):
+                await _save(services.storage, turn, seen.message(span_id, trace_id))
     # Only a stream that reached its end is kept: a client that went away rated nothing.
     if seen.finished:
         record = AnswerRecord(
@@ -85,10 +107,10 @@ async def chat_stream(
             question=question,
             answer="".join(seen.text)[:_KEPT_ANSWER_CHARS],
             created_at=datetime.now(UTC),
-            sources=tuple(seen.sources),
+            sources=tuple(citation.url for citation in seen.citations),
             provider=provider,
             error_code=seen.error_code,
-            tools=tuple(seen.tools),
+            tools=tuple(call.tool for call in seen.tool_calls),
             duration_s=round(time.perf_counter() - seen.started, 3),
         )
         await _keep_answer(services.storage, record)
@@ -118,12 +140,12 @@ class _Seen:
 
     started: float  # perf_counter at the request
     text: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
     error_code: str = ""
     usage: dict[str, int] = field(default_factory=dict)
     finished: bool = False
     streaming: trace.Span | None = None
-    tools: list[str] = field(default_factory=list)  # called, in order
+    citations: list[Citation] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)  # in the order called
     unanswered_tools: list[str] = field(default_factory=list)  # called, no output yet
 
     async def watch(
@@ -138,12 +160,12 @@ class _Seen:
                         CHAT_FIRST_CONTENT.observe(time.perf_counter() - self.started)
                     self.text.append(event["content"])
                 elif event["type"] == "tool_call":
-                    self.tools.append(event["tool"])
+                    self.tool_calls.append(ToolCall(event["tool"], dict(event["args"])))
                     self.unanswered_tools.append(event["tool"])
                 elif event["type"] == "tool output":
                     self._tool_done(event["tool"], event["content"])
                 elif event["type"] == "citation":
-                    self.sources.append(event["url"])
+                    self.citations.append(Citation(event["title"], event["url"], event["source"]))
                 elif event["type"] == "usage":
                     self.usage = {
                         "input_tokens": event["input_tokens"],
@@ -177,6 +199,22 @@ class _Seen:
             for tool in self.unanswered_tools:
                 TOOL_CALLS.labels(tool, "error").inc()
 
+    def message(self, span_id: str, trace_id: str) -> ConversationMessage:
+        """The answer as a conversation message, ended however the stream ended."""
+        status = "error" if self.error_code else "complete"
+        return ConversationMessage(
+            seq=-1,
+            role="assistant",
+            content="".join(self.text)[:_SAVED_ANSWER_CHARS],
+            created_at=datetime.now(UTC),
+            span_id=span_id,
+            trace_id=trace_id,
+            citations=tuple(self.citations),
+            tool_calls=tuple(self.tool_calls),
+            status=status if self.finished else "cancelled",
+            error_code=self.error_code,
+        )
+
     def close_span(self, span: trace.Span) -> None:
         answer = "".join(self.text)
         if self.streaming is not None:
@@ -185,7 +223,7 @@ class _Seen:
         span.set_attributes(
             {
                 "output.value": answer[:_KEPT_ANSWER_CHARS],
-                "chat.citations": len(self.sources),
+                "chat.citations": len(self.citations),
                 **{f"llm.token_count.{_TOKEN_NAMES.get(k, k)}": v for k, v in self.usage.items()},
             }
         )
@@ -195,6 +233,21 @@ class _Seen:
         else:
             span.set_status(trace.StatusCode.OK)
         span.end()
+
+
+async def _save(
+    storage: Storage, turn: Turn, message: ConversationMessage, title: str = ""
+) -> None:
+    """Like the answer record, a failed save is logged and never fails the stream."""
+    try:
+        saved = await storage.conversations.append_messages(
+            turn.owner, turn.conversation_id, [message], title
+        )
+    except Exception as exc:
+        log.warning("conversation_not_saved", error_type=type(exc).__name__, role=message.role)
+        return
+    if saved is None:  # deleted while the answer streamed
+        log.info("conversation_gone", role=message.role)
 
 
 async def _keep_answer(storage: Storage, record: AnswerRecord) -> None:

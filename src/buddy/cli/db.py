@@ -80,7 +80,7 @@ def migrate_from_sqlite(
 
 @db_app.command("prune")
 def prune_command() -> None:
-    """Delete kept answers and telemetry events older than their retention settings."""
+    """Delete kept answers, telemetry events and conversations past their retention settings."""
     from buddy.retention import prune_expired  # noqa: PLC0415 - keeps --help fast
 
     async def work(services: Services) -> Pruned:
@@ -89,7 +89,7 @@ def prune_command() -> None:
     settings = settings_for_command()
     pruned = with_services(work, settings)
     show(
-        f"[green]ok[/] pruned {pruned.answers} answers older than "
-        f"{settings.answer_retention_days} days and {pruned.telemetry_events} telemetry events "
-        f"older than {settings.telemetry_retention_days} days"
+        f"[green]ok[/] pruned {pruned.answers} answers ({settings.answer_retention_days} d), "
+        f"{pruned.telemetry_events} telemetry events ({settings.telemetry_retention_days} d), "
+        f"{pruned.conversations} conversations ({settings.conversation_retention_days} d)"
     )

@@ -10,6 +10,9 @@ from buddy.storage.records import (
     AnswerDigest,
     AnswerRecord,
     Chunk,
+    Conversation,
+    ConversationMessage,
+    ConversationShare,
     DocPage,
     Feedback,
     IndexInfo,
@@ -158,6 +161,10 @@ class FeedbackStore(Protocol):
         """Votes, oldest first, optionally from `since` on and of one type."""
         ...
 
+    async def latest_votes(self, span_ids: Sequence[str]) -> dict[str, str]:
+        """The newest vote's type for each of these answers that has one."""
+        ...
+
 
 class AnswerStore(Protocol):
     """What each chat answer was (question, sources, text), keyed by its span id, so rated
@@ -173,6 +180,68 @@ class AnswerStore(Protocol):
         ...
 
     async def delete_answers_before(self, cutoff: datetime) -> int: ...
+
+
+class ConversationStore(Protocol):
+    """Saved conversations, their messages and share links. Every call that names an owner
+    acts only on that owner's conversations: another owner's look the same as none."""
+
+    async def add_conversation(
+        self, conversation: Conversation, messages: Sequence[ConversationMessage] = ()
+    ) -> None:
+        """Store a new conversation, with messages already in it (a continued share)."""
+        ...
+
+    async def count_conversations(self, owner: str) -> int: ...
+
+    async def list_conversations(
+        self, owner: str, paging: PageRequest, search: str | None = None
+    ) -> Paged[Conversation]:
+        """Most recently updated first; `search` is matched in titles, literally and
+        case-insensitively."""
+        ...
+
+    async def get_conversation(self, owner: str, conversation_id: str) -> Conversation | None: ...
+
+    async def conversation_messages(
+        self, conversation_id: str, limit: int | None = None
+    ) -> list[ConversationMessage]:
+        """The messages in order; with `limit`, only the first `limit` of them."""
+        ...
+
+    async def append_messages(
+        self,
+        owner: str,
+        conversation_id: str,
+        messages: Sequence[ConversationMessage],
+        title: str = "",
+    ) -> int | None:
+        """Add messages at the end (their `seq` is assigned here) and, when the conversation
+        has no title yet, give it `title`; returns the first new seq, None when not found."""
+        ...
+
+    async def rename_conversation(
+        self, owner: str, conversation_id: str, title: str, when: datetime
+    ) -> Conversation | None: ...
+
+    async def delete_conversation(self, owner: str, conversation_id: str) -> bool:
+        """Remove it with its messages and shares; False when not found."""
+        ...
+
+    async def add_share(self, share: ConversationShare) -> None: ...
+
+    async def share_by_hash(self, token_hash: str) -> ConversationShare | None: ...
+
+    async def list_shares(self, owner: str, conversation_id: str) -> list[ConversationShare]:
+        """Oldest first."""
+        ...
+
+    async def delete_share(self, owner: str, share_id: str) -> bool: ...
+
+    async def delete_conversations_before(self, cutoff: datetime) -> int:
+        """Remove conversations last updated before `cutoff`, with their messages and
+        shares; returns how many conversations went."""
+        ...
 
 
 class TelemetryStore(Protocol):
@@ -226,6 +295,9 @@ class Storage(Protocol):
 
     @property
     def answers(self) -> AnswerStore: ...
+
+    @property
+    def conversations(self) -> ConversationStore: ...
 
     @property
     def keys(self) -> MagicKeyStore: ...

@@ -242,3 +242,59 @@ class MagicKey:
     requests_per_minute: int | None = None
     last_used_at: datetime | None = None
     admin: bool = False  # may read insights and metrics in production
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A saved chat. `owner` is who may see it: `key:<magic key id>` in production, or
+    `token:<hash of the browser's owner token>` in development; never a secret itself."""
+
+    id: str
+    owner: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    message_count: int = 0
+
+
+@dataclass(frozen=True)
+class Citation:
+    title: str
+    url: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    tool: str
+    args: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConversationMessage:
+    """One question or answer; `seq` is its place in the conversation, from 0."""
+
+    seq: int
+    role: str  # user | assistant
+    content: str
+    created_at: datetime
+    span_id: str = ""  # of the answer's chat span, which votes refer to
+    trace_id: str = ""
+    citations: tuple[Citation, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    status: str = "complete"  # complete | error | cancelled
+    error_code: str = ""
+
+
+@dataclass(frozen=True)
+class ConversationShare:
+    """A read-only link to the first `message_count` messages, found by its token's hash."""
+
+    id: str
+    token_hash: str
+    conversation_id: str
+    owner: str
+    title: str
+    message_count: int
+    created_at: datetime
+    expires_at: datetime | None = None

@@ -9,6 +9,7 @@ from buddy.errors import StorageError
 from buddy.storage.base import Storage
 from buddy.storage.mongo.chunks import MongoChunkStore
 from buddy.storage.mongo.connection import ClientFactory, MongoDatabase, guarded, real_client
+from buddy.storage.mongo.conversations import MongoConversationStore
 from buddy.storage.mongo.events import (
     MongoAnswerStore,
     MongoFeedbackStore,
@@ -39,6 +40,7 @@ class MongoStorage:
         self.feedback = MongoFeedbackStore(self.db)
         self.telemetry = MongoTelemetryStore(self.db)
         self.answers = MongoAnswerStore(self.db)
+        self.conversations = MongoConversationStore(self.db, settings.conversation_retention_days)
         self.keys = MongoMagicKeyStore(self.db, pepper)
         self.state = MongoStateStore(self.db)
 

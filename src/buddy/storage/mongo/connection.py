@@ -36,6 +36,8 @@ ANSWERS = "answers"
 TELEMETRY = "telemetry_events"
 PAGES = "pages"
 STATE = "state"
+CONVERSATIONS = "conversations"
+SHARES = "conversation_shares"
 META = "meta"  # change counters, id sequences and the embedding model of the index
 
 # A request should fail fast when the cluster is unreachable (health probes wait 2 s), yet a

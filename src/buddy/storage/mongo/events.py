@@ -98,6 +98,13 @@ class MongoFeedbackStore:
             wanted["feedback_type"] = str(feedback_type)
         return [_feedback(doc) async for doc in self._feedback.find(wanted).sort("_id", 1)]
 
+    @guarded
+    async def latest_votes(self, span_ids: Sequence[str]) -> dict[str, str]:
+        wanted = {"span_id": {"$in": [str(span_id) for span_id in span_ids]}}
+        cursor = self._feedback.find(wanted, {"span_id": 1, "feedback_type": 1}).sort("_id", 1)
+        # Oldest first, so the newest vote for a span is the one left in the dict.
+        return {str(doc["span_id"]): str(doc["feedback_type"]) async for doc in cursor}
+
 
 class MongoAnswerStore:
     """Answers by span id (`_id`), for feedback exports."""

@@ -13,9 +13,11 @@ from pymongo.operations import SearchIndexModel
 from buddy.storage.mongo.connection import (
     ANSWERS,
     CHUNKS,
+    CONVERSATIONS,
     FEEDBACK,
     KEYS,
     NEWS,
+    SHARES,
     TELEMETRY,
     Collection,
     MongoDatabase,
@@ -62,6 +64,32 @@ async def ensure_indexes(db: MongoDatabase, retention_days: int) -> None:
     await db.collection(FEEDBACK).create_index([("created_at", ASCENDING)], name="feedback_by_time")
     await db.collection(ANSWERS).create_index([("created_at", ASCENDING)], name="answers_by_time")
     await _ensure_ttl(db, retention_days * 86_400)
+    await _ensure_conversation_indexes(db)
+
+
+async def _ensure_conversation_indexes(db: MongoDatabase) -> None:
+    # Each document carries the instant it expires (`expires_at`), so the TTL indexes wait no
+    # extra seconds and a changed retention setting needs no index change.
+    await db.collection(CONVERSATIONS).create_indexes(
+        [
+            IndexModel(
+                [("owner", ASCENDING), ("updated_at", DESCENDING), ("_id", ASCENDING)],
+                name="conversations_by_owner",
+            ),
+            IndexModel([("updated_at", ASCENDING)], name="conversations_by_time"),
+            IndexModel([("expires_at", ASCENDING)], name="conversations_ttl", expireAfterSeconds=0),
+        ]
+    )
+    await db.collection(SHARES).create_indexes(
+        [
+            IndexModel([("token_hash", ASCENDING)], name="shares_by_hash", unique=True),
+            IndexModel(
+                [("conversation_id", ASCENDING), ("created_at", ASCENDING)],
+                name="shares_by_conversation",
+            ),
+            IndexModel([("expires_at", ASCENDING)], name="shares_ttl", expireAfterSeconds=0),
+        ]
+    )
 
 
 async def _ensure_ttl(db: MongoDatabase, seconds: int) -> None:

@@ -10,6 +10,7 @@ from buddy.config import Settings
 from buddy.storage.base import Storage
 from buddy.storage.sqlite.chunks import SqliteChunkStore
 from buddy.storage.sqlite.codec import to_iso
+from buddy.storage.sqlite.conversations import SqliteConversationStore
 from buddy.storage.sqlite.database import SqliteDatabase
 from buddy.storage.sqlite.events import (
     SqliteAnswerStore,
@@ -33,6 +34,7 @@ class SqliteStorage:
         self.feedback = SqliteFeedbackStore(db)
         self.telemetry = SqliteTelemetryStore(db)
         self.answers = SqliteAnswerStore(db)
+        self.conversations = SqliteConversationStore(db)
         self.keys = SqliteMagicKeyStore(db)
         self.state = SqliteStateStore(db)
 

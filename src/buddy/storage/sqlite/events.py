@@ -101,6 +101,17 @@ class SqliteFeedbackStore:
 
         return await self._db.read(work)
 
+    async def latest_votes(self, span_ids: Sequence[str]) -> dict[str, str]:
+        def work(conn: sqlite3.Connection) -> dict[str, str]:
+            rows = conn.execute(
+                "SELECT span_id, feedback_type FROM feedback "
+                "WHERE span_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                (json.dumps(list(span_ids)),),
+            )
+            return dict(rows)  # the newest vote wins
+
+        return await self._db.read(work)
+
 
 class SqliteAnswerStore:
     def __init__(self, db: SqliteDatabase) -> None:

@@ -159,4 +159,45 @@ _V4 = (
     "ALTER TABLE answers ADD COLUMN duration_s REAL NOT NULL DEFAULT 0",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+# Saved conversations, their messages and share links (stored by the token's hash). Deleting
+# a conversation takes its messages and shares with it.
+_V5 = (
+    """CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        title TEXT NOT NULL,
+        title_folded TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        message_count INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX conversations_by_owner ON conversations(owner, updated_at DESC, id)",
+    "CREATE INDEX conversations_by_time ON conversations(updated_at)",
+    """CREATE TABLE conversation_messages (
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        span_id TEXT NOT NULL,
+        trace_id TEXT NOT NULL,
+        citations TEXT NOT NULL,
+        tool_calls TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error_code TEXT NOT NULL,
+        PRIMARY KEY (conversation_id, seq)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE conversation_shares (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        owner TEXT NOT NULL,
+        title TEXT NOT NULL,
+        message_count INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT
+    )""",
+    "CREATE INDEX shares_by_conversation ON conversation_shares(conversation_id, created_at)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)

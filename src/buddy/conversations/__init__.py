@@ -1,0 +1,1 @@
+"""Saved conversations: history that survives a reload, a list, and share links."""
