@@ -19,18 +19,38 @@ function followingBottom(render) {
   };
 }
 
+// What one stream event does to the answer; an outcome once the answer is over.
+function handle(event, view) {
+  switch (event.type) {
+    case 'metadata': view.root.dataset.spanId = event.span_id; break;
+    case 'tool_call': view.toolStarted(event.tool); break;
+    case 'tool output': view.toolFinished(event.tool); break;
+    case 'content': view.addText(event.content); break;
+    case 'citation': view.addCitation(event); break;
+    case 'complete': return { kind: 'complete', spanId: event.span_id };
+    case 'error': return { kind: 'failed', error: new ApiError(200, event.code, event.content) };
+    default: break; // heartbeat, usage and types added later
+  }
+  return null;
+}
+
+async function readToEnd(events) {
+  try {
+    while (!(await events.next()).done);
+  } catch {
+    // stopped or cut off after the answer was over: nothing left to wait for
+  }
+}
+
+// The outcome comes with the last answer event; `ended` settles when the body does, which is
+// after the server saved the answer to the conversation.
 async function consume(response, view) {
-  for await (const event of jsonLines(response)) {
-    switch (event.type) {
-      case 'metadata': view.root.dataset.spanId = event.span_id; break;
-      case 'tool_call': view.toolStarted(event.tool); break;
-      case 'tool output': view.toolFinished(event.tool); break;
-      case 'content': view.addText(event.content); break;
-      case 'citation': view.addCitation(event); break;
-      case 'complete': return { kind: 'complete', spanId: event.span_id };
-      case 'error': return { kind: 'failed', error: new ApiError(200, event.code, event.content) };
-      default: break; // heartbeat, usage and types added later
-    }
+  const events = jsonLines(response);
+  for (;;) {
+    const { value, done } = await events.next();
+    if (done) break;
+    const outcome = handle(value, view);
+    if (outcome) return { ...outcome, ended: readToEnd(events) };
   }
   return { kind: 'failed', error: new ApiError(0, 'cut_off', 'The answer was cut off; please retry.') };
 }
@@ -87,7 +107,8 @@ export function setupChat(conversation) {
     }
     // Deleted elsewhere: the retry starts a new conversation.
     if (outcome.error?.code === 'conversation_not_found') conversation.clear();
-    conversation.answered(); // the first answer gives the conversation its title
+    await outcome.ended;
+    conversation.answered(); // the list shows the new title, size and order
   }
 
   function ask(text) {
