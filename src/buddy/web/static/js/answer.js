@@ -47,8 +47,11 @@ export function describeFailure(error) {
       return 'This conversation no longer exists (it may have been deleted in another tab). ' +
         'Retry to ask in a new conversation.';
     }
-    if (error.code === 'conversation_limit' || error.code === 'conversation_full') {
-      return `${error.message} Delete an old conversation or start a new one, then retry.`;
+    if (error.code === 'conversation_limit') {
+      return `${error.message} Delete a conversation you no longer need, then retry.`;
+    }
+    if (error.code === 'conversation_full') {
+      return `${error.message} Start a new conversation to keep asking.`;
     }
     if (error.status === 401) {
       return 'An access key is needed to chat here. Open the link with your key once ' +
