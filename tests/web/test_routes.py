@@ -29,7 +29,10 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.parametrize(("path", "title"), [("/", "C# AI Buddy"), ("/privacy", "Privacy")])
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [("/", "C# AI Buddy"), ("/privacy", "Privacy"), ("/share/any-token", "Shared conversation")],
+)
 def test_documents_carry_a_strict_policy(app_url: str, path: str, title: str) -> None:
     response = httpx.get(app_url + path)
     assert response.status_code == 200

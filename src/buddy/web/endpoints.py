@@ -26,6 +26,13 @@ async def privacy() -> FileResponse:
     return _document("privacy.html")
 
 
+@router.get("/share/{token}", include_in_schema=False)
+async def shared_conversation(token: str) -> FileResponse:
+    """The read-only page of a share link; the page asks the API for the conversation, so an
+    unknown, expired or revoked token is explained there rather than as a bare 404."""
+    return _document("share.html")
+
+
 @router.get("/admin", include_in_schema=False)
 async def admin() -> FileResponse:
     """The insights page; its data route asks for the admin key, the page itself is static."""

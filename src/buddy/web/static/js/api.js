@@ -24,22 +24,28 @@ async function errorOf(response) {
   );
 }
 
-export async function getJson(path, params = {}) {
+export async function getJson(path, params = {}, { headers = {}, ...init } = {}) {
   const url = new URL(path, window.location.origin);
   for (const [name, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, value);
   }
-  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  const response = await fetch(url, { ...init, headers: { Accept: 'application/json', ...headers } });
   if (!response.ok) throw await errorOf(response);
   return response.json();
 }
 
 export async function postJson(path, body, init = {}) {
+  return sendJson('POST', path, body, init);
+}
+
+// Any method with an optional JSON body; resolves to the response (a 204 has no body to read).
+export async function sendJson(method, path, body, { headers = {}, ...init } = {}) {
+  const withBody = body !== undefined;
   const response = await fetch(path, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
     ...init,
+    method,
+    headers: { ...(withBody ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: withBody ? JSON.stringify(body) : undefined,
   });
   if (!response.ok) throw await errorOf(response);
   return response;

@@ -75,15 +75,34 @@ export function formatDate(iso) {
   return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
+export function formatDateTime(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+// A small line drawing (stroked, in the text colour) for an icon-only button.
+export function icon(pathData) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'icon');
+  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  path.setAttribute('d', pathData);
+  svg.append(path);
+  return svg;
+}
+
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), ' +
   'textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 // A modal <dialog> makes the page behind it inert, but Tab still leaves it for the browser's
-// own toolbar; wrap around inside the dialog instead.
-export function trapFocus(dialog) {
+// own toolbar; wrap around inside the dialog instead. `active` says when the trap applies (a
+// drawer traps focus only while it is open).
+export function trapFocus(dialog, active = () => true) {
   dialog.addEventListener('keydown', (event) => {
-    if (event.key !== 'Tab') return;
+    if (event.key !== 'Tab' || !active()) return;
     const items = [...dialog.querySelectorAll(FOCUSABLE)].filter((node) => node.getClientRects().length);
     if (!items.length) return;
     const [first, last] = [items[0], items.at(-1)];

@@ -19,8 +19,9 @@ function thumb(down) {
 }
 
 // Thumbs up or down on one finished answer, tied to the answer's span_id. One vote per answer:
-// once the server stored it, the buttons stay pressed and disabled.
-export function feedbackControls(spanId) {
+// once the server stored it, the buttons stay pressed and disabled. `vote` is one given before
+// (a stored conversation's answer), shown the same way.
+export function feedbackControls(spanId, vote = null) {
   const up = el('button', { type: 'button', class: 'vote', 'aria-label': 'Helpful', 'aria-pressed': 'false' }, thumb(false));
   const down = el('button', { type: 'button', class: 'vote', 'aria-label': 'Not helpful', 'aria-pressed': 'false' }, thumb(true));
   const comment = el('textarea', { id: `comment-${spanId}`, rows: 2, maxlength: MAX_COMMENT_CHARS, placeholder: 'Wrong package, outdated API, missing step…' });
@@ -60,6 +61,10 @@ export function feedbackControls(spanId) {
     track('feedback_given', { feedback_type: feedbackType, with_comment: Boolean(text) });
   }
 
+  if (vote === 'thumbs_up' || vote === 'thumbs_down') {
+    up.disabled = down.disabled = true;
+    (vote === 'thumbs_up' ? up : down).setAttribute('aria-pressed', 'true');
+  }
   up.addEventListener('click', () => send('thumbs_up', ''));
   down.addEventListener('click', () => {
     form.hidden = false;

@@ -1,11 +1,14 @@
 import { setupChat } from './chat.js';
 import { setupConsent } from './consent.js';
+import { setupConversations } from './conversations.js';
+import { CurrentConversation } from './current-conversation.js';
 import { trapFocus } from './dom.js';
 import { setupHome } from './home.js';
 import { captureMagicKey } from './key.js';
 import { setupNews } from './news.js';
 import { setupOptions } from './options.js';
 import { setupSampleDialog, setupSamples } from './samples.js';
+import { setupShareDialog } from './share-dialog.js';
 import { trackExternalLinks } from './telemetry.js';
 
 captureMagicKey();
@@ -13,7 +16,10 @@ setupConsent();
 trackExternalLinks();
 for (const dialog of document.querySelectorAll('dialog')) trapFocus(dialog);
 
-const chat = setupChat();
+const conversation = new CurrentConversation();
+const chat = setupChat(conversation);
+setupConversations(conversation, chat);
+setupShareDialog(conversation);
 const openSample = setupSampleDialog();
 const views = {
   chat: { show() {} },

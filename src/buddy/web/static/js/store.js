@@ -1,7 +1,15 @@
-// What the page remembers in this browser: the consent choice, the answer options and the
-// access key. localStorage can be switched off; then choices last until the page closes.
+// What the page remembers in this browser: the consent choice, the answer options, the access
+// key, the conversation in progress and the token that owns this browser's conversations.
+// localStorage can be switched off; then choices last until the page closes.
 
-const NAMES = { consent: 'buddy.consent', filters: 'buddy.filters', magicKey: 'buddy.magicKey' };
+const NAMES = {
+  consent: 'buddy.consent',
+  filters: 'buddy.filters',
+  magicKey: 'buddy.magicKey',
+  conversation: 'buddy.conversation',
+  ownerToken: 'buddy.ownerToken',
+};
+const OWNER_TOKEN = /^[0-9a-f]{32}$/;
 const memory = new Map();
 
 function read(name) {
@@ -37,4 +45,17 @@ export const prefs = {
   setFilters: (filters) => write(NAMES.filters, JSON.stringify(filters)),
   magicKey: () => read(NAMES.magicKey),
   setMagicKey: (key) => write(NAMES.magicKey, key),
+  // The id of the conversation the chat continues, or null for a fresh one.
+  conversation: () => read(NAMES.conversation),
+  setConversation: (id) => write(NAMES.conversation, id),
+  // Without accounts, a random token made once in this browser says whose conversations
+  // these are (development servers; production ones go by the access key).
+  ownerToken() {
+    const kept = read(NAMES.ownerToken);
+    if (kept && OWNER_TOKEN.test(kept)) return kept;
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const token = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+    write(NAMES.ownerToken, token);
+    return token;
+  },
 };
