@@ -89,16 +89,19 @@ async def chat_stream(
         span.set_attribute("chat.filters.tags", tags)
         events = _answer(services, request, question, tags)
         observed = seen.watch(in_span(span, events), span)
+        if turn is not None:
+            observed = _saving(observed, services.storage, turn, seen, (span_id, trace_id))
         async for line in frame(observed, span_id, trace_id, heartbeat_seconds):
             yield line
         seen.finished = True
     finally:
         seen.close_span(span)
         seen.count(provider)
-        if turn is not None:
-            # Shielded: a client that left cancels this task, and its answer is saved too.
+        if turn is not None and not seen.saved:
+            # The client left mid-answer. Shielded: leaving cancels this task, and what was
+            # said until then is saved too.
             with anyio.CancelScope(shield=True):
-                await _save(services.storage, turn, seen.message(span_id, trace_id))
+                await _save(services.storage, turn, seen.message(span_id, trace_id, "cancelled"))
     # Only a stream that reached its end is kept: a client that went away rated nothing.
     if seen.finished:
         record = AnswerRecord(
@@ -147,6 +150,7 @@ class _Seen:
     citations: list[Citation] = field(default_factory=list)
     tool_calls: list[ToolCall] = field(default_factory=list)  # in the order called
     unanswered_tools: list[str] = field(default_factory=list)  # called, no output yet
+    saved: bool = False  # the answer is in its conversation
 
     async def watch(
         self, events: AsyncIterator[Event], root: trace.Span
@@ -199,9 +203,8 @@ class _Seen:
             for tool in self.unanswered_tools:
                 TOOL_CALLS.labels(tool, "error").inc()
 
-    def message(self, span_id: str, trace_id: str) -> ConversationMessage:
-        """The answer as a conversation message, ended however the stream ended."""
-        status = "error" if self.error_code else "complete"
+    def message(self, span_id: str, trace_id: str, status: str) -> ConversationMessage:
+        """The answer so far as a conversation message that ended with `status`."""
         return ConversationMessage(
             seq=-1,
             role="assistant",
@@ -211,7 +214,7 @@ class _Seen:
             trace_id=trace_id,
             citations=tuple(self.citations),
             tool_calls=tuple(self.tool_calls),
-            status=status if self.finished else "cancelled",
+            status=status,
             error_code=self.error_code,
         )
 
@@ -233,6 +236,26 @@ class _Seen:
         else:
             span.set_status(trace.StatusCode.OK)
         span.end()
+
+
+async def _saving(
+    events: AsyncIterator[Event],
+    storage: Storage,
+    turn: Turn,
+    seen: _Seen,
+    ids: tuple[str, str],
+) -> AsyncGenerator[Event, None]:
+    """Save the answer once the answerer ends, before the stream's last line goes out: a
+    client that reads the conversation after `complete` or `error` finds the answer there."""
+    try:
+        async for event in events:
+            yield event
+    except Exception:
+        await _save(storage, turn, seen.message(*ids, "error"))
+        seen.saved = True
+        raise
+    await _save(storage, turn, seen.message(*ids, "complete"))
+    seen.saved = True
 
 
 async def _save(
