@@ -30,12 +30,11 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.harness import LIFTED_LIMITS, Failures, header
+from benchmarks.harness import LIFTED_LIMITS, Failures, header, store_demo_content
 from benchmarks.metrics import TOPICS, wordings
 from benchmarks.news_samples import server
 from buddy.auth.service import owner_of
 from buddy.config import Settings
-from buddy.demo import load_demo_content
 from buddy.storage.factory import opened_storage
 from buddy.storage.records import Citation, Conversation, ConversationMessage, ToolCall
 
@@ -210,11 +209,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder) / "data"
 
-        async def demo() -> None:
-            async with opened_storage(Settings(_env_file=None, data_dir=data_dir)) as storage:
-                await load_demo_content(storage)
-
-        asyncio.run(demo())
+        store_demo_content(data_dir)
         chat_cost(data_dir, args.streams)
         started = time.perf_counter()
         full = asyncio.run(fill(data_dir, args.owners))

@@ -6,6 +6,7 @@ failure is named, and the run exits 1 after printing its figures."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import importlib.metadata
 import os
@@ -13,6 +14,7 @@ import platform
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # Limits a load benchmark lifts: it measures the service's speed, not its refusals (the
 # refusal figure in benchmarks/news_samples.py keeps them).
@@ -64,3 +66,17 @@ class Failures:
             for line in self.seen:
                 print(f"  {line}", file=sys.stderr)
             raise SystemExit(1)
+
+
+def store_demo_content(data_dir: Path) -> None:
+    """Put the demo news, samples and knowledge into a fresh SQLite store, before any server
+    starts (servers then run with BUDDY_DEMO_CONTENT=false, so loading never competes)."""
+    from buddy.config import Settings  # noqa: PLC0415 - the harness itself stays light
+    from buddy.demo import load_demo_content  # noqa: PLC0415
+    from buddy.storage.factory import opened_storage  # noqa: PLC0415
+
+    async def fill() -> None:
+        async with opened_storage(Settings(_env_file=None, data_dir=data_dir)) as storage:
+            await load_demo_content(storage)
+
+    asyncio.run(fill())

@@ -31,11 +31,10 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.harness import LIFTED_LIMITS, Failures, header
+from benchmarks.harness import LIFTED_LIMITS, Failures, header, store_demo_content
 from benchmarks.load import LoadResult, run_load
 from benchmarks.news_samples import server
 from buddy.config import Settings
-from buddy.demo import load_demo_content
 from buddy.insights.service import insights
 from buddy.retrieval.embedders.base import CachedEmbedder
 from buddy.retrieval.embedders.local import LocalEmbedder
@@ -203,11 +202,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder) / "data"
 
-        async def fill() -> None:
-            async with opened_storage(Settings(_env_file=None, data_dir=data_dir)) as storage:
-                await load_demo_content(storage)
-
-        asyncio.run(fill())
+        store_demo_content(data_dir)
         throughput(data_dir, args.seconds)
         chat_streams(data_dir, 150)
         print("insights over stored answers, 30 days:")

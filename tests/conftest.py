@@ -4,8 +4,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
-from buddy.config import Settings
+from buddy.config import Environment, Settings
 from buddy.storage.base import Storage
 from buddy.storage.factory import opened_storage
 from tests.fixtures.env import isolate_environment
@@ -42,6 +43,19 @@ def local_settings(data_dir: Path) -> Settings:
         # Every test client is 127.0.0.1; the rate-limit tests set their own limits.
         rate_limit_chat="100000/minute",
         rate_limit_api="100000/minute",
+    )
+
+
+def production_settings(data_dir: Path, pepper: str) -> Settings:
+    """Production mode on 127.0.0.1: keys peppered with `pepper`, no demo content, no MCP."""
+    return Settings(
+        _env_file=None,
+        data_dir=data_dir,
+        environment=Environment.PRODUCTION,
+        cors_origins=["https://buddy.example.com"],
+        key_pepper=SecretStr(pepper),
+        demo_content=False,
+        mcp_url="",
     )
 
 

@@ -12,17 +12,16 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from buddy.app import create_app
 from buddy.auth.service import create_key
-from buddy.config import Environment, Settings
+from buddy.config import Settings
 from buddy.demo import load_demo_knowledge
 from buddy.retrieval.embedders.local import LocalEmbedder
 from buddy.storage.factory import opened_storage
 from buddy.storage.records import AnswerRecord
 from tests.cli.runner import run_buddy
-from tests.conftest import local_settings
+from tests.conftest import local_settings, production_settings
 from tests.fixtures.server import serve_in_thread
 
 # Three wordings of one question, one other in-scope question, one the demo knowledge cannot
@@ -148,15 +147,7 @@ def test_answers_outside_the_window_are_left_out(tmp_path: Path) -> None:
 
 
 def test_production_insights_need_an_admin_key(tmp_path: Path) -> None:
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        environment=Environment.PRODUCTION,
-        cors_origins=["https://buddy.example.com"],
-        key_pepper=SecretStr("pepper-for-insights-tests-0123456789"),
-        demo_content=False,
-        mcp_url="",
-    )
+    settings = production_settings(tmp_path / "data", "pepper-for-insights-tests-0123456789")
 
     async def keys() -> tuple[str, str]:
         async with opened_storage(settings) as storage:

@@ -14,15 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from buddy.app import create_app
 from buddy.auth.service import create_key
-from buddy.config import Environment, Settings
+from buddy.config import Settings
 from buddy.conversations.service import token_hash
 from buddy.storage.factory import opened_storage
 from buddy.storage.records import ConversationShare
-from tests.conftest import local_settings
+from tests.conftest import local_settings, production_settings
 from tests.fixtures.chat_setup import with_model
 from tests.fixtures.model_server import model_server, text_turn
 from tests.fixtures.server import serve_in_thread
@@ -285,15 +284,7 @@ def test_an_answer_that_fails_or_is_left_mid_stream_is_saved_as_such(tmp_path: P
 
 
 def test_in_production_the_key_owns_its_conversations(tmp_path: Path) -> None:
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        environment=Environment.PRODUCTION,
-        cors_origins=["https://buddy.example.com"],
-        key_pepper=SecretStr("conversation-test-pepper"),
-        demo_content=False,
-        mcp_url="",
-    )
+    settings = production_settings(tmp_path / "data", "conversation-test-pepper")
 
     async def make_keys() -> tuple[str, str]:
         async with opened_storage(settings) as storage:
