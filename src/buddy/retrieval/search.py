@@ -41,6 +41,7 @@ class FusionWeights:
     keyword: float = 0.4
     other_language_penalty: float = 0.85
     candidates: int = 60
+    rrf_k: int = 0  # above 0: reciprocal-rank fusion with this constant, not the min-max blend
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,12 @@ class _Candidate:
     language: str = ""
     fused: float = 0.0
     similarity: float = 0.0
+
+
+def _rrf(values: dict[str, float], k: int) -> dict[str, float]:
+    """Reciprocal rank, scaled so the first place scores 1 like the min-max blend's best."""
+    ranked = sorted(values, key=lambda key: -values[key])
+    return {key: (k + 1) / (k + 1 + rank) for rank, key in enumerate(ranked)}
 
 
 def _min_max(values: dict[str, float]) -> dict[str, float]:
@@ -215,7 +222,13 @@ class KnowledgeBase:
             candidates.setdefault(
                 chunk.id, _Candidate(chunk.id, chunk.page_key, language=chunk.language)
             )
-        dense_norm, keyword_norm = _min_max(dense_scores), _min_max(keyword_scores)
+        if weights.rrf_k:
+            dense_norm, keyword_norm = (
+                _rrf(dense_scores, weights.rrf_k),
+                _rrf(keyword_scores, weights.rrf_k),
+            )
+        else:
+            dense_norm, keyword_norm = _min_max(dense_scores), _min_max(keyword_scores)
         for candidate in candidates.values():
             candidate.similarity = dense_scores.get(candidate.chunk_id, 0.0)
             candidate.dense = dense_norm.get(candidate.chunk_id, 0.0)
