@@ -13,6 +13,9 @@ from buddy.storage.records import VectorTable
 
 # Below this many rows an exact scan takes about a millisecond; above it, IVF.
 IVF_MIN_ROWS = 100_000
+# Past this share of lists probed, one exact matrix-vector product beats many small ones
+# (benchmarks/dense_scale.py: at 100k, half the lists probed took 1.1x an exact scan).
+IVF_MAX_PROBED_SHARE = 0.35
 
 Mask = npt.NDArray[np.bool_]
 
@@ -24,11 +27,15 @@ class DenseHit:
 
 
 class DenseIndex:
-    """Rows of unit vectors: an exact matrix-vector product for small sets, IVF for large."""
+    """Rows of unit vectors: an exact matrix-vector product for small sets, IVF for large
+    ones whose clusters let IVF reach its recall target cheaply, exact again otherwise."""
 
     def __init__(self, table: VectorTable, ivf_min_rows: int = IVF_MIN_ROWS) -> None:
         self.table = table
-        self._ivf = IvfIndex(table.matrix) if len(table.ids) >= ivf_min_rows else None
+        self.ivf = IvfIndex(table.matrix) if len(table.ids) >= ivf_min_rows else None
+        if self.ivf is not None and self.ivf.probes > IVF_MAX_PROBED_SHARE * self.ivf.lists:
+            # Spread data: reaching the recall target would cost more than an exact scan.
+            self.ivf = None
         self._tag_masks: dict[str, Mask] = {}
         self._languages = np.array(table.languages, dtype=object)
         # Chunks stored without a vector (keyword-only) never take part in dense search.
@@ -60,8 +67,8 @@ class DenseIndex:
     ) -> list[DenseHit]:
         if len(self) == 0 or k <= 0:
             return []
-        if self._ivf is not None:
-            rows, found = self._ivf.search(query, k, mask)
+        if self.ivf is not None:
+            rows, found = self.ivf.search(query, k, mask)
             return [
                 DenseHit(int(row), float(score)) for row, score in zip(rows, found, strict=True)
             ]
