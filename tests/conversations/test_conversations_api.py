@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from buddy.app import create_app
-from buddy.auth.service import create_key
+from buddy.auth.service import create_key, owner_of
 from buddy.config import Settings
 from buddy.conversations.service import token_hash
 from buddy.storage.factory import opened_storage
@@ -159,8 +159,6 @@ def test_list_is_paged_newest_first_searched_renamed_and_deleted(app: tuple[str,
 
 def _expired_share(settings: Settings, conversation_id: str, owner_header: dict[str, str]) -> str:
     """A link that expired a minute ago, written straight into the store."""
-    from buddy.auth.service import owner_of  # noqa: PLC0415
-
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     share = ConversationShare(
