@@ -190,6 +190,40 @@ class Settings(BaseSettings):
         default=10_485_760, ge=1024, description="Largest feed document fetched; larger is refused."
     )
 
+    source_check_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description=(
+            "How often the running service looks for registered knowledge sources due a "
+            "sync (`buddy sources add --every`); 0 turns scheduled syncs off."
+        ),
+    )
+    source_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "How long a source's sync lease lasts unless renewed (renewed every third of it); "
+            "after a crash another instance may sync the source once it runs out."
+        ),
+    )
+    source_user_agent: str = Field(
+        default="CSharpAIBuddy/0.1 (knowledge-source sync)",
+        min_length=1,
+        description="User-Agent of sitemap and website syncs; robots.txt rules are read for it.",
+    )
+    source_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="Timeout for fetching one page of a web source."
+    )
+    source_host_concurrency: int = Field(
+        default=4, ge=1, le=32, description="Requests a web source sync has open to one host."
+    )
+    source_host_rate: float = Field(
+        default=4.0,
+        gt=0,
+        le=100,
+        description="Requests per second a web source sync starts to one host, at most.",
+    )
+
     llm_provider: Literal["auto", "offline", "openai", "openai-compatible"] = Field(
         default="auto",
         description=(

@@ -128,7 +128,8 @@ async def _disconnect(mcp: MCPServerStreamableHttp) -> None:
 @asynccontextmanager
 async def background_jobs(services: Services) -> AsyncIterator[None]:
     """First-start demo content, then the jobs that run beside a server: the demo knowledge
-    base, the feedback outbox and the feed refresher. Cancelled on exit."""
+    base, the feedback outbox, the feed refresher and the knowledge-source schedule. Cancelled
+    on exit."""
     settings, storage = services.settings, services.storage
     jobs: list[Coroutine[Any, Any, object]] = []
     if settings.demo_content:
@@ -147,6 +148,12 @@ async def background_jobs(services: Services) -> AsyncIterator[None]:
             settings.feed_max_bytes,
         )
         jobs.append(_logged(refresher, "feed_refresher"))
+    if settings.source_check_seconds:
+        # Imported here: the sync code pulls in git and web fetching, which only a server needs.
+        from buddy.sources.sync import SyncContext, sync_forever  # noqa: PLC0415
+
+        context = SyncContext(storage, services.kb.embedder, settings, services.http)
+        jobs.append(_logged(sync_forever(context), "source_sync"))
     tasks = [asyncio.create_task(job) for job in jobs]
     try:
         yield

@@ -110,16 +110,6 @@ class NewKey:
     key: str  # shown once, never stored
 
 
-def parse_duration(text: str) -> timedelta:
-    """`30d`, `12h`, `90m` or `2w` as a timedelta."""
-    match = re.fullmatch(r"\s*(\d{1,5})\s*([mhdw])\s*", text.lower())
-    if not match:
-        raise InvalidInputError(f"'{text}' is not a duration such as 30d, 12h, 90m or 2w")
-    amount, unit = int(match.group(1)), match.group(2)
-    minutes = {"m": 1, "h": 60, "d": 1440, "w": 10080}[unit] * amount
-    return timedelta(minutes=minutes)
-
-
 async def create_key(
     storage: Storage,
     settings: Settings,

@@ -23,6 +23,7 @@ from buddy.cli.nuget import nuget_app
 from buddy.cli.output import show
 from buddy.cli.samples import samples_app
 from buddy.cli.serve import config_command, mcp_command, serve_command
+from buddy.cli.sources import sources_app
 
 app = typer.Typer(
     name="buddy",
@@ -34,6 +35,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(samples_app, name="samples")
+app.add_typer(sources_app, name="sources")
 app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
 app.add_typer(feedback_app, name="feedback")

@@ -25,7 +25,7 @@ class VoteType(StrEnum):
 
 def parse_since(text: str) -> datetime:
     """A duration back from now (`7d`, `12h`) or an ISO date/time (`2026-11-01`)."""
-    from buddy.auth.service import parse_duration  # noqa: PLC0415 - keeps --help fast
+    from buddy.durations import parse_duration  # noqa: PLC0415 - keeps --help fast
     from buddy.errors import InvalidInputError  # noqa: PLC0415
 
     try:

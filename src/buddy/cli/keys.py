@@ -31,7 +31,8 @@ def create_command(
     ] = False,
 ) -> None:
     """Create a key; it is printed once and only its hash is stored."""
-    from buddy.auth.service import create_key, parse_duration  # noqa: PLC0415 - keeps --help fast
+    from buddy.auth.service import create_key  # noqa: PLC0415 - keeps --help fast
+    from buddy.durations import parse_duration  # noqa: PLC0415
 
     settings = settings_for_command()
     lifetime = guarded(lambda: parse_duration(expires)) if expires else None

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
 from buddy import __version__
+from buddy.config import Settings
 from buddy.errors import BuddyError
 from buddy.health.schemas import Check, HealthResponse
 from buddy.retrieval.search import KnowledgeBase
+from buddy.sources.status import problem
 from buddy.storage.base import Storage
 
 log = structlog.get_logger(__name__)
@@ -47,11 +49,27 @@ async def search_check(storage: Storage) -> Check:
     return Check(status="degraded" if mode.degraded else "ok", detail=mode.detail)
 
 
-async def health(storage: Storage, kb: KnowledgeBase) -> HealthResponse:
+async def sources_check(storage: Storage, settings: Settings) -> Check:
+    """Registered sources whose last sync failed or that are overdue, by name."""
+    try:
+        sources = await asyncio.wait_for(storage.sources.list_sources(), _PROBE_TIMEOUT_S)
+    except (BuddyError, TimeoutError):
+        return Check(status="down", detail="knowledge sources could not be read")
+    now = datetime.now(UTC)
+    # A scheduled sync may wait one check interval before it starts.
+    slack = timedelta(seconds=settings.source_check_seconds)
+    problems = [found for source in sources if (found := problem(source, now, slack))]
+    if problems:
+        return Check(status="degraded", detail="; ".join(problems))
+    return Check(status="ok", detail=f"{len(sources)} registered sources in sync")
+
+
+async def health(storage: Storage, kb: KnowledgeBase, settings: Settings) -> HealthResponse:
     checks = {"storage": await storage_check(storage)}
     if checks["storage"].status == "ok":
         checks["knowledge"] = await knowledge_check(kb)
         checks["search"] = await search_check(storage)
+        checks["sources"] = await sources_check(storage, settings)
     healthy = all(check.status == "ok" for check in checks.values())
     return HealthResponse(
         status="healthy" if healthy else "degraded",

@@ -7,7 +7,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from buddy.errors import BuddyError
 
@@ -97,7 +97,7 @@ def clone(url: str, cache: Path) -> Path:
     return target
 
 
-def _looks_like_microsoft_docs(root: Path, git_url: str | None) -> bool:
+def looks_like_microsoft_docs(root: Path, git_url: str | None) -> bool:
     if git_url and "microsoftdocs" in git_url.lower():
         return True
     markers = (".openpublishing.publish.config.json", "docfx.json")
@@ -109,19 +109,26 @@ def _looks_like_microsoft_docs(root: Path, git_url: str | None) -> bool:
     )
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def is_page(relative: PurePosixPath) -> bool:
+    """Whether a file at this path inside a tree is a documentation page of its own."""
+    parts = relative.parts
+    if not parts or any(part.startswith(".") for part in parts):
+        return False
+    if relative.suffix.lower() not in DOC_SUFFIXES or relative.name in _META_FILES:
+        return False
+    if "includes" in parts[:-1]:
+        return False  # DocFX include fragments are inlined into the pages that use them
+    # A repository's front page describes the repo, not the product.
+    return not (len(parts) == 1 and relative.name.lower() == "readme.md")
+
+
+def walk(root: Path) -> Iterator[Path]:
+    """The pages of a tree, in path order."""
     for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root).parts
-        if any(part.startswith(".") for part in relative) or not path.is_file():
+        if not path.is_file() or not is_page(PurePosixPath(path.relative_to(root).as_posix())):
             continue
         if not path.resolve().is_relative_to(root):
             continue  # a symlink out of the tree (cloned repos keep them) is not ours to read
-        if path.suffix.lower() not in DOC_SUFFIXES or path.name in _META_FILES:
-            continue
-        if "includes" in relative[:-1]:
-            continue  # DocFX include fragments are inlined into the pages that use them
-        if len(relative) == 1 and path.name.lower() == "readme.md":
-            continue  # a repository's front page describes the repo, not the product
         yield path
 
 
@@ -138,10 +145,10 @@ def resolve_source(source: str, cache: Path, base_url: str | None = None) -> Doc
         root, files = path.parent.resolve(), (path.resolve(),)
     else:
         root = path.resolve()
-        files = tuple(_walk(root))
+        files = tuple(walk(root))
     # Readable, and unique per location: two folders both called docs never share page keys.
     origin = git_url or str(root)
     readable = git_url.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1] if git_url else root.name
     name = f"{readable}~{hashlib.sha256(origin.encode()).hexdigest()[:8]}"
-    microsoft = _looks_like_microsoft_docs(root, git_url)
+    microsoft = looks_like_microsoft_docs(root, git_url)
     return DocSource(root, name, files, base_url, microsoft, single_file=path.is_file())

@@ -16,6 +16,7 @@ from buddy.storage.records import (
     DocPage,
     Feedback,
     IndexInfo,
+    KnowledgeSource,
     MagicKey,
     NewsItem,
     Paged,
@@ -23,6 +24,7 @@ from buddy.storage.records import (
     Sample,
     ScoredChunk,
     SearchMode,
+    SyncOutcome,
     TelemetryEvent,
     UpsertCounts,
     VectorTable,
@@ -97,6 +99,10 @@ class ChunkStore(Protocol):
     async def search_mode(self) -> SearchMode: ...
 
     async def count_chunks(self) -> int: ...
+
+    async def count_under(self, prefix: str) -> tuple[int, int]:
+        """How many pages, and chunks of them, have keys starting with `prefix`."""
+        ...
 
     async def index_info(self) -> IndexInfo | None: ...
 
@@ -244,6 +250,36 @@ class ConversationStore(Protocol):
         ...
 
 
+class SourceStore(Protocol):
+    """Registered knowledge sources, shared by every instance on the store."""
+
+    async def add_source(self, source: KnowledgeSource) -> bool:
+        """False when a source of that name exists already."""
+        ...
+
+    async def get_source(self, name: str) -> KnowledgeSource | None: ...
+
+    async def list_sources(self) -> list[KnowledgeSource]:
+        """By name."""
+        ...
+
+    async def record_sync(self, name: str, outcome: SyncOutcome) -> None:
+        """Keep how a sync went; a failed one keeps the last success and the cursor."""
+        ...
+
+    async def remove_source(self, name: str) -> int | None:
+        """Remove the source with its pages and their chunks; returns how many pages went,
+        None when there is no such source."""
+        ...
+
+    async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Hold the source's sync lease until `until` when it is free, expired or already
+        `holder`'s; False when another holder has it."""
+        ...
+
+    async def release_lease(self, name: str, holder: str) -> None: ...
+
+
 class TelemetryStore(Protocol):
     async def add_event(self, event: TelemetryEvent) -> TelemetryEvent: ...
 
@@ -301,6 +337,9 @@ class Storage(Protocol):
 
     @property
     def keys(self) -> MagicKeyStore: ...
+
+    @property
+    def sources(self) -> SourceStore: ...
 
     @property
     def state(self) -> StateStore: ...

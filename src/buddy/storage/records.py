@@ -298,3 +298,54 @@ class ConversationShare:
     message_count: int
     created_at: datetime
     expires_at: datetime | None = None
+
+
+def key_range(prefix: str) -> tuple[str, str]:
+    """Bounds of the keys that start with `prefix`, for an index range scan in any backend
+    (a LIKE or a regex would read `_`, `%` or `.` in a source's name as wildcards)."""
+    return prefix, prefix + "\U0010ffff"
+
+
+@dataclass(frozen=True)
+class KnowledgeSource:
+    """A registered knowledge source: where its pages come from and how its last sync went.
+
+    Its pages are stored under page keys that start with `name/`. `cursor` is what the next
+    sync starts from: the last synced commit of a git source, the per-URL validators (JSON)
+    of a web source.
+    """
+
+    name: str
+    kind: str
+    location: str
+    created_at: datetime
+    base_url: str = ""
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    branch: str = ""
+    root: str = ""  # the folder of a repository or tree that holds the pages; "" is all of it
+    every_seconds: int = 0  # 0: synced only when asked
+    max_pages: int = 500
+    last_started_at: datetime | None = None
+    last_finished_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str = ""
+    last_summary: str = ""
+    pages: int = 0
+    chunks: int = 0
+    failures: tuple[str, ...] = ()
+    cursor: str = ""
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What one sync of a source leaves on its record."""
+
+    started_at: datetime
+    finished_at: datetime
+    error: str  # empty when the sync went through (some pages may still have failed)
+    summary: str
+    pages: int
+    chunks: int
+    failures: tuple[str, ...]
+    cursor: str | None  # None keeps the stored cursor (a failed sync starts over from it)

@@ -19,6 +19,7 @@ from buddy.storage.mongo.indexes import ensure_indexes, ensure_search_indexes
 from buddy.storage.mongo.keys import MongoMagicKeyStore
 from buddy.storage.mongo.news import MongoNewsStore
 from buddy.storage.mongo.samples import MongoSampleStore
+from buddy.storage.mongo.sources import MongoSourceStore
 from buddy.storage.mongo.state import MongoStateStore
 
 
@@ -42,6 +43,7 @@ class MongoStorage:
         self.answers = MongoAnswerStore(self.db)
         self.conversations = MongoConversationStore(self.db, settings.conversation_retention_days)
         self.keys = MongoMagicKeyStore(self.db, pepper)
+        self.sources = MongoSourceStore(self.db)
         self.state = MongoStateStore(self.db)
 
     @guarded

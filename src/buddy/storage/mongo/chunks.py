@@ -35,10 +35,18 @@ from buddy.storage.mongo.search import (
     text_search_pipeline,
     vector_search_pipeline,
 )
-from buddy.storage.records import Chunk, DocPage, IndexInfo, ScoredChunk, SearchMode, VectorTable
+from buddy.storage.records import (
+    Chunk,
+    DocPage,
+    IndexInfo,
+    ScoredChunk,
+    SearchMode,
+    VectorTable,
+    key_range,
+)
 from buddy.storage.terms import chunk_terms
 
-_VERSION_KEY = "chunks-version"
+VERSION_KEY = "chunks-version"
 _INDEX_INFO_KEY = "index-info"
 
 
@@ -170,7 +178,7 @@ class MongoChunkStore:
         await self._pages.replace_one(
             {"_id": page.key}, _page_document(page), upsert=True, session=session
         )
-        await bump(self._meta, _VERSION_KEY, session)
+        await bump(self._meta, VERSION_KEY, session)
 
     @guarded
     async def delete_pages(self, keys: Sequence[str]) -> int:
@@ -179,7 +187,7 @@ class MongoChunkStore:
             await self._chunks.delete_many({"page_key": str(key)})
             removed += (await self._pages.delete_one({"_id": str(key)})).deleted_count
         if removed:
-            await bump(self._meta, _VERSION_KEY)
+            await bump(self._meta, VERSION_KEY)
         return removed
 
     @guarded
@@ -221,7 +229,7 @@ class MongoChunkStore:
 
     @guarded
     async def chunks_version(self) -> int:
-        return await read_counter(self._meta, _VERSION_KEY)
+        return await read_counter(self._meta, VERSION_KEY)
 
     @guarded
     async def keyword_search(
@@ -278,6 +286,13 @@ class MongoChunkStore:
     @guarded
     async def count_chunks(self) -> int:
         return await self._chunks.count_documents({})
+
+    @guarded
+    async def count_under(self, prefix: str) -> tuple[int, int]:
+        low, high = key_range(prefix)
+        pages = await self._pages.count_documents({"_id": {"$gte": low, "$lt": high}})
+        chunks = await self._chunks.count_documents({"page_key": {"$gte": low, "$lt": high}})
+        return pages, chunks
 
     @guarded
     async def index_info(self) -> IndexInfo | None:

@@ -38,6 +38,7 @@ PAGES = "pages"
 STATE = "state"
 CONVERSATIONS = "conversations"
 SHARES = "conversation_shares"
+SOURCES = "knowledge_sources"
 META = "meta"  # change counters, id sequences and the embedding model of the index
 
 # A request should fail fast when the cluster is unreachable (health probes wait 2 s), yet a

@@ -20,6 +20,7 @@ from buddy.storage.sqlite.events import (
 from buddy.storage.sqlite.keys import SqliteMagicKeyStore
 from buddy.storage.sqlite.news import SqliteNewsStore
 from buddy.storage.sqlite.samples import SqliteSampleStore
+from buddy.storage.sqlite.sources import SqliteSourceStore
 from buddy.storage.sqlite.state import SqliteStateStore
 
 
@@ -36,6 +37,7 @@ class SqliteStorage:
         self.answers = SqliteAnswerStore(db)
         self.conversations = SqliteConversationStore(db)
         self.keys = SqliteMagicKeyStore(db)
+        self.sources = SqliteSourceStore(db)
         self.state = SqliteStateStore(db)
 
     async def open(self) -> None:

@@ -17,6 +17,7 @@ from buddy.storage.records import (
     SearchMode,
     VectorRow,
     VectorTable,
+    key_range,
 )
 from buddy.storage.sqlite.codec import (
     bump_version,
@@ -33,7 +34,7 @@ CHUNKS = Table(Chunk, "chunks", extra=("terms",))
 PAGES = Table(DocPage, "pages", key="key")
 # Search reads text only: decoding 384 floats per chunk into Python is wasted work there.
 _TEXT_ONLY = ("vector",)
-_VERSION_KEY = "chunks-version"
+VERSION_KEY = "chunks-version"
 
 
 # Many values bound as one JSON array: one statement however many there are.
@@ -73,7 +74,7 @@ class SqliteChunkStore:
                     for chunk in chunks
                 ],
             )
-            bump_version(conn, _VERSION_KEY)
+            bump_version(conn, VERSION_KEY)
 
         await self._db.write(work)
 
@@ -84,7 +85,7 @@ class SqliteChunkStore:
                 conn.execute("DELETE FROM chunks WHERE page_key = ?", (key,))
                 removed += conn.execute("DELETE FROM pages WHERE key = ?", (key,)).rowcount
             if removed:
-                bump_version(conn, _VERSION_KEY)
+                bump_version(conn, VERSION_KEY)
             return removed
 
         return await self._db.write(work)
@@ -156,7 +157,7 @@ class SqliteChunkStore:
         return await self._db.read(work)
 
     async def chunks_version(self) -> int:
-        return await self._db.read(lambda conn: read_version(conn, _VERSION_KEY))
+        return await self._db.read(lambda conn: read_version(conn, VERSION_KEY))
 
     async def keyword_search(
         self, query: str, limit: int, tags: Sequence[str] = (), languages: Sequence[str] = ()
@@ -197,6 +198,20 @@ class SqliteChunkStore:
         return await self._db.read(
             lambda conn: int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
         )
+
+    async def count_under(self, prefix: str) -> tuple[int, int]:
+        low, high = key_range(prefix)
+
+        def work(conn: sqlite3.Connection) -> tuple[int, int]:
+            pages = conn.execute(
+                "SELECT count(*) FROM pages WHERE key >= ? AND key < ?", (low, high)
+            ).fetchone()[0]
+            chunks = conn.execute(
+                "SELECT count(*) FROM chunks WHERE page_key >= ? AND page_key < ?", (low, high)
+            ).fetchone()[0]
+            return int(pages), int(chunks)
+
+        return await self._db.read(work)
 
     async def index_info(self) -> IndexInfo | None:
         def work(conn: sqlite3.Connection) -> IndexInfo | None:

@@ -200,4 +200,33 @@ _V5 = (
     "CREATE INDEX shares_by_conversation ON conversation_shares(conversation_id, created_at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+# Registered knowledge sources with their sync status and the lease that keeps two instances
+# from syncing one source at once.
+_V6 = (
+    """CREATE TABLE knowledge_sources (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        location TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        base_url TEXT NOT NULL,
+        include TEXT NOT NULL,
+        exclude TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        root TEXT NOT NULL,
+        every_seconds INTEGER NOT NULL,
+        max_pages INTEGER NOT NULL,
+        last_started_at TEXT,
+        last_finished_at TEXT,
+        last_success_at TEXT,
+        last_error TEXT NOT NULL,
+        last_summary TEXT NOT NULL,
+        pages INTEGER NOT NULL,
+        chunks INTEGER NOT NULL,
+        failures TEXT NOT NULL,
+        cursor TEXT NOT NULL,
+        lease_holder TEXT NOT NULL DEFAULT '',
+        lease_until TEXT NOT NULL DEFAULT ''
+    )""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)

@@ -1,0 +1,1 @@
+"""Registered knowledge sources: what they are, how each kind syncs, and the schedule."""
