@@ -151,9 +151,7 @@ def list_command(
     for source in sources:
         finished = source.last_finished_at
         status = (
-            f"[red]{escape(source.last_error)}[/]"
-            if source.last_error
-            else escape(source.last_summary or "never synced")
+            "[red]failed[/]" if source.last_error else escape(source.last_summary or "never synced")
         )
         table.add_row(
             escape(source.name),
@@ -167,6 +165,8 @@ def list_command(
         )
     show(table)
     for source in sources:
+        if source.last_error:
+            show(f"[red]{escape(source.name)}[/] last sync failed: {escape(source.last_error)}")
         for failure in source.failures:
             show(f"[yellow]{escape(source.name)}[/] failed {escape(failure)}")
 

@@ -37,8 +37,11 @@ from buddy.storage.records import KnowledgeSource, SyncOutcome
 
 log = structlog.get_logger(__name__)
 _KEPT_FAILURES = 50
-# One process, one lease holder: the host and pid tell an operator which instance holds it.
-HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def new_holder() -> str:
+    """A lease holder's name: the host and pid tell an operator which instance holds it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class SourceBusyError(BuddyError):
@@ -98,6 +101,7 @@ class SyncContext:
     embedder: Embedder
     settings: Settings
     http: httpx.AsyncClient
+    holder: str = field(default_factory=new_holder)
 
     @property
     def cache(self) -> Path:
@@ -106,8 +110,8 @@ class SyncContext:
 
 def _filter(source: KnowledgeSource) -> Callable[[str], bool]:
     """The source's --include / --exclude rules (gitignore-style globs) over a page path."""
-    include = PathSpec.from_lines("gitwildmatch", source.include) if source.include else None
-    exclude = PathSpec.from_lines("gitwildmatch", source.exclude)
+    include = PathSpec.from_lines("gitignore", source.include) if source.include else None
+    exclude = PathSpec.from_lines("gitignore", source.exclude)
 
     def wanted(relative: str) -> bool:
         if include is not None and not include.match_file(relative):
@@ -214,19 +218,20 @@ _SYNCERS = {"folder": _sync_folder, "git": _sync_git}
 
 
 @contextlib.asynccontextmanager
-async def leased(storage: Storage, settings: Settings, name: str) -> AsyncIterator[None]:
+async def leased(ctx: SyncContext, name: str) -> AsyncIterator[None]:
     """Hold the source's sync lease for the block, renewing it every third of its length, so
     two instances (or a CLI and the service) never sync one source at once."""
-    length = timedelta(seconds=settings.source_lease_seconds)
+    storage, holder = ctx.storage, ctx.holder
+    length = timedelta(seconds=ctx.settings.source_lease_seconds)
     now = datetime.now(UTC)
-    if not await storage.sources.take_lease(name, HOLDER, now, now + length):
+    if not await storage.sources.take_lease(name, holder, now, now + length):
         raise SourceBusyError(f"source '{name}' is being synced by another instance")
 
     async def renew() -> None:
         while True:
             await asyncio.sleep(length.total_seconds() / 3)
             moment = datetime.now(UTC)
-            await storage.sources.take_lease(name, HOLDER, moment, moment + length)
+            await storage.sources.take_lease(name, holder, moment, moment + length)
 
     renewal = asyncio.create_task(renew())
     try:
@@ -236,7 +241,7 @@ async def leased(storage: Storage, settings: Settings, name: str) -> AsyncIterat
         with contextlib.suppress(asyncio.CancelledError, BuddyError):
             await renewal
         with contextlib.suppress(BuddyError):
-            await storage.sources.release_lease(name, HOLDER)
+            await storage.sources.release_lease(name, holder)
 
 
 async def sync_source(
@@ -251,13 +256,14 @@ async def sync_source(
     None when another instance synced it meanwhile; None too when it was removed."""
     progress = progress or _Quiet()
     report = SyncReport(source.name)
-    async with leased(ctx.storage, ctx.settings, source.name):
+    async with leased(ctx, source.name):
         started, clock = datetime.now(UTC), time.perf_counter()
         # Read again under the lease: the cursor may have moved since the caller read it.
         current = await ctx.storage.sources.get_source(source.name)
         if current is None or (only_if_due and not is_due(current, started)):
             return None
         cursor: str | None = None
+        log.info("source_sync_started", source=current.name, holder=ctx.holder)
         try:
             cursor = await _SYNCERS[current.kind](ctx, current, report, progress)
         except BuddyError as exc:
