@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +19,7 @@ from pydantic import SecretStr
 from buddy.auth.service import create_key
 from buddy.config import Environment, Settings
 from buddy.storage.factory import opened_storage
-from tests.fixtures.server import free_port
+from tests.fixtures.server import buddy_serve, free_port
 
 PEPPER = "pepper-for-metrics-tests-0123456789"
 QUESTION = {"message": "How do I stream a chat answer with IChatClient?"}
@@ -59,41 +55,6 @@ def make_keys(settings: Settings) -> Keys:
             return Keys(chat.key, admin.key)
 
     return asyncio.run(make())
-
-
-@contextmanager
-def buddy_serve(data_dir: Path, *, workers: int, **env: str) -> Iterator[str]:
-    """`buddy serve` in a process of its own, offline with the demo content; its base URL."""
-    port = free_port()
-    full_env = {
-        **os.environ,
-        "BUDDY_DATA_DIR": str(data_dir),
-        "PORT": str(port),
-        "BUDDY_LOG_LEVEL": "WARNING",
-        "BUDDY_MCP_URL": "",
-        "BUDDY_NUGET_SERVICE_INDEX": "http://127.0.0.1:9/v3/index.json",
-        **env,
-    }
-    command = [sys.executable, "-m", "buddy", "serve", "--workers", str(workers)]
-    process = subprocess.Popen(
-        command, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            _, errors = process.communicate(timeout=10)
-            pytest.fail(f"buddy serve did not start: {errors.decode()[-2000:]}")
-        yield url
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
 
 
 def samples(text: str) -> dict[str, float]:
