@@ -1,0 +1,1 @@
+"""Registered knowledge sources: where their pages come from and how they are read."""
