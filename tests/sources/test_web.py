@@ -343,8 +343,11 @@ def test_crawl_respects_per_host_concurrency_and_rate(site: FakeSite) -> None:
     site.reset_counts()
     crawl(site, {}, WebRules(per_host_concurrency=8, per_host_rate=10.0))
     starts = sorted(at for at, _ in site.starts)
-    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-    assert min(gaps) >= 0.09  # 10 per second, with the timer's slack
+    assert len(starts) == 10  # robots.txt, the start page and eight pages
+    # Starts are spaced 0.1 s apart when sent; arrival jitter may shorten one gap, never the
+    # whole run.
+    assert starts[-1] - starts[0] >= 0.85
+    assert min(later - earlier for earlier, later in itertools.pairwise(starts)) >= 0.05
     assert site.max_in_flight > 1
 
 
@@ -352,7 +355,7 @@ def test_crawl_respects_per_host_concurrency_and_rate(site: FakeSite) -> None:
     ("setup", "message"),
     [
         ("robots_500", "robots.txt answered HTTP 500"),
-        ("start_missing", "gone"),
+        ("start_missing", "HTTP 404"),
         ("start_disallowed", "robots.txt disallows it"),
     ],
 )

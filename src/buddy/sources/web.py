@@ -300,7 +300,8 @@ async def website_pages(
             raise SourceListingError(f"Cannot crawl from {start}: {why}.")
         first = await _crawl_one(session, start, known, scope)
         if isinstance(first.event, FetchFailed | Gone):
-            why = first.event.reason if isinstance(first.event, FetchFailed) else "gone"
+            failed = first.event
+            why = failed.reason if isinstance(failed, FetchFailed) else f"HTTP {failed.status}"
             raise SourceListingError(f"Cannot read the start page {start}: {why}.")
         if first.event is not None and path_selected(start, rules.include, rules.exclude):
             yield first.event
