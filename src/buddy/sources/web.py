@@ -204,6 +204,10 @@ def _to_page(
         return _Page(None)
     if answer.kind != "body":
         return _Page(FetchFailed(relative, answer.url, answer.reason))
+    return _page_from_body(answer, relative, lastmod, crawl_scope)
+
+
+def _page_from_body(answer: Answer, relative: str, lastmod: str | None, crawl_scope: str) -> _Page:
     markup = answer.text
     scan = scan_page(markup)
     links: tuple[str, ...] = ()
@@ -213,7 +217,11 @@ def _to_page(
         links = tuple(dict.fromkeys(link for link in found if link))
     if scan.noindex:
         return _Page(None, links)
-    body = content_markdown(markup, answer.url, scan)
+    try:
+        body = content_markdown(markup, answer.url, scan)
+    except Exception as exc:  # one page the converter chokes on must not end the whole sync
+        log.warning("web_page_unconvertible", url=answer.url, error=type(exc).__name__)
+        return _Page(FetchFailed(relative, answer.url, "could not be converted"), links)
     document = page_document(scan.title or relative, answer.url, body)
     validator = Validator(answer.etag, answer.last_modified, lastmod, links)
     return _Page(Fetched(relative, answer.url, document, validator), links)
