@@ -93,7 +93,7 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # Counted per worker in memory: with two workers at most four of six get through.
         "BUDDY_RATE_LIMIT_CHAT": "2/minute",
     }
-    with buddy_serve(data_dir, workers=2, **env) as url:
+    with buddy_serve(data_dir, workers=2, env=env) as url:
         yield Server(url, keys)
 
 
@@ -161,7 +161,7 @@ def test_production_metrics_need_an_admin_key(two_workers: Server) -> None:
 def test_a_private_metrics_port_serves_them_and_the_app_port_does_not(tmp_path: Path) -> None:
     metrics_port = free_port()
     env = {"BUDDY_METRICS_PORT": str(metrics_port)}
-    with buddy_serve(tmp_path / "data", workers=2, **env) as url:
+    with buddy_serve(tmp_path / "data", workers=2, env=env) as url:
         assert chat(url, None)[0] == 200
         on_app = httpx.get(f"{url}/metrics", timeout=10)
         assert on_app.status_code == 404

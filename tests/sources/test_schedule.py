@@ -64,8 +64,8 @@ def test_two_servers_on_one_store_take_turns_and_report_a_failing_source(
     }
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     with (
-        buddy_serve(data_dir, log=logs[0], **env) as first,
-        buddy_serve(data_dir, log=logs[1], **env) as second,
+        buddy_serve(data_dir, log=logs[0], env=env) as first,
+        buddy_serve(data_dir, log=logs[1], env=env) as second,
     ):
         time.sleep(EVERY_S + 1)
         remote.commit("more", {"filters.md": page("Filters", "IFunctionInvocationFilter.")})
