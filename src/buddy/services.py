@@ -150,7 +150,8 @@ async def background_jobs(services: Services) -> AsyncIterator[None]:
         jobs.append(_logged(refresher, "feed_refresher"))
     if settings.source_check_seconds:
         # Imported here: the sync code pulls in git and web fetching, which only a server needs.
-        from buddy.sources.sync import SyncContext, sync_forever  # noqa: PLC0415
+        from buddy.sources.context import SyncContext  # noqa: PLC0415
+        from buddy.sources.sync import sync_forever  # noqa: PLC0415
 
         context = SyncContext(storage, services.kb.embedder, settings, services.http)
         jobs.append(_logged(sync_forever(context), "source_sync"))

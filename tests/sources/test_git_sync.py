@@ -11,8 +11,9 @@ import pytest
 
 from buddy.config import Settings
 from buddy.services import Services, open_services
+from buddy.sources.context import SyncContext, SyncReport
 from buddy.sources.registry import SourceSpec, add_source
-from buddy.sources.sync import SyncContext, SyncReport, sync_source
+from buddy.sources.sync import sync_source
 from tests.sources.git_repo import Remote, page
 
 pytestmark = pytest.mark.anyio

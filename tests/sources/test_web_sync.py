@@ -10,8 +10,9 @@ import pytest
 
 from buddy.config import Settings
 from buddy.services import Services, open_services
+from buddy.sources.context import SyncContext, SyncReport
 from buddy.sources.registry import SourceSpec, add_source
-from buddy.sources.sync import SyncContext, SyncReport, sync_source
+from buddy.sources.sync import sync_source
 from tests.fixtures.web_site import FakeSite, Resource, serve_site
 
 pytestmark = pytest.mark.anyio

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from rich.progress import TaskID
 
     from buddy.services import Services
-    from buddy.sources.sync import SyncReport
+    from buddy.sources.context import SyncReport
     from buddy.storage.records import KnowledgeSource
 
 sources_app = typer.Typer(
@@ -204,8 +204,9 @@ def sync_command(
 ) -> None:
     """Sync sources now: fetch what changed, ingest it, remove what left."""
     from buddy.errors import BuddyError  # noqa: PLC0415 - keeps --help fast
+    from buddy.sources.context import SyncContext, SyncReport  # noqa: PLC0415
     from buddy.sources.registry import get_source  # noqa: PLC0415
-    from buddy.sources.sync import SyncContext, SyncReport, sync_source  # noqa: PLC0415
+    from buddy.sources.sync import sync_source  # noqa: PLC0415
 
     settings = settings_for_command()
 
