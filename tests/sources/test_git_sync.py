@@ -4,25 +4,16 @@ and renamed files take their pages with them, and a lost history falls back to h
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from buddy.config import Settings
-from buddy.services import Services, open_services
-from buddy.sources.context import SyncContext, SyncReport
+from buddy.services import Services
 from buddy.sources.registry import SourceSpec, add_source
-from buddy.sources.sync import sync_source
 from tests.sources.git_repo import Remote, page
+from tests.sources.syncing import counts, sync
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def services(settings: Settings) -> AsyncIterator[Services]:
-    async with open_services(settings) as opened:
-        yield opened
 
 
 @pytest.fixture
@@ -41,20 +32,6 @@ def remote(tmp_path: Path) -> Remote:
         },
     )
     return made
-
-
-async def sync(services: Services, name: str) -> SyncReport:
-    source = await services.storage.sources.get_source(name)
-    assert source is not None
-    ctx = SyncContext(services.storage, services.kb.embedder, services.settings, services.http)
-    report = await sync_source(ctx, source)
-    assert report is not None
-    assert not report.error, report.error
-    return report
-
-
-def counts(report: SyncReport) -> tuple[int, int, int, int, int]:
-    return report.added, report.changed, report.removed, report.unchanged, len(report.failed)
 
 
 async def stored_keys(services: Services) -> list[str]:

@@ -4,16 +4,14 @@ change or leave the store, and a listing that cannot be read removes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from buddy.config import Settings
-from buddy.services import Services, open_services
-from buddy.sources.context import SyncContext, SyncReport
+from buddy.services import Services
 from buddy.sources.registry import SourceSpec, add_source
-from buddy.sources.sync import sync_source
 from tests.fixtures.web_site import FakeSite, Resource, serve_site
+from tests.sources.syncing import counts, sync
 
 pytestmark = pytest.mark.anyio
 AGENTS = (
@@ -47,26 +45,6 @@ def site() -> Iterator[FakeSite]:
         running.page("/docs/slow", "Slow", "<p>Eventually consistent answers.</p>")
         running.page("/docs/private/secret", "Secret", "<p>Not for robots.</p>")
         yield running
-
-
-@pytest.fixture
-async def services(settings: Settings) -> AsyncIterator[Services]:
-    fast = settings.model_copy(update={"source_host_rate": 500.0, "source_timeout_seconds": 1.0})
-    async with open_services(fast) as opened:
-        yield opened
-
-
-async def sync(services: Services, name: str) -> SyncReport:
-    source = await services.storage.sources.get_source(name)
-    assert source is not None
-    ctx = SyncContext(services.storage, services.kb.embedder, services.settings, services.http)
-    report = await sync_source(ctx, source)
-    assert report is not None
-    return report
-
-
-def counts(report: SyncReport) -> tuple[int, int, int, int, int]:
-    return report.added, report.changed, report.removed, report.unchanged, len(report.failed)
 
 
 async def page_urls(services: Services, name: str) -> list[str]:
