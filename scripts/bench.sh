@@ -9,7 +9,7 @@ mkdir -p benchmarks/results
 out="benchmarks/results/$(date -u +%Y-%m-%d_%H%M).txt"
 echo "recording to $out"
 {
-  for bench in startup news_samples knowledge dense_scale html_pages mcp nuget tracing chat load_chat metrics insights_grouping conversations; do
+  for bench in startup news_samples knowledge dense_scale html_pages mcp nuget tracing chat load_chat metrics insights_grouping conversations sources; do
     echo
     "$PY" -m "benchmarks.$bench"
   done
