@@ -26,7 +26,13 @@ from buddy.storage.mongo.search import (
     vector_index_definition,
     vector_search_pipeline,
 )
-from buddy.storage.records import AnswerRecord, Feedback, MagicKey, PageRequest
+from buddy.storage.records import (
+    AnswerRecord,
+    Feedback,
+    KnowledgeSource,
+    MagicKey,
+    PageRequest,
+)
 from buddy.storage.sqlite import create_storage as create_sqlite
 from tests.fixtures.mongo_double import double_client, new_server
 from tests.storage.conftest import (
@@ -290,12 +296,36 @@ async def test_copy_from_sqlite_is_complete_and_repeatable(
         await source.feedback.mark_forwarded(vote.id, "phoenix")
         answer = AnswerRecord("0123456789abcdef", "ab" * 16, "q?", "a.", T0, sources=("u",))
         await source.answers.add_answer(answer)
+        registered = KnowledgeSource(
+            "docs",
+            "git",
+            "https://example.com/docs.git",
+            T0,
+            include=("docs/**",),
+            every_seconds=3600,
+            last_success_at=T0,
+            last_summary="1 added",
+            pages=1,
+            chunks=2,
+            failures=("b.md: unreadable",),
+            cursor="abc123",
+        )
+        await source.sources.add_source(registered)
         seen: list[tuple[str, int, int]] = []
         first = await copy_store(source, mongo, lambda *step: seen.append(step))
         second = await copy_store(source, mongo, lambda *step: None)
     finally:
         await source.close()
-    assert first == {"pages": 1, "news": 3, "samples": 1, "keys": 1, "feedback": 1, "answers": 1}
+    assert first == {
+        "pages": 1,
+        "news": 3,
+        "samples": 1,
+        "sources": 1,
+        "keys": 1,
+        "feedback": 1,
+        "answers": 1,
+    }
+    assert await mongo.sources.list_sources() == [registered]
     assert await mongo.answers.answers_for(["0123456789abcdef"]) == {answer.span_id: answer}
     assert second["feedback"] == 0
     assert ("pages", 1, 1) in seen

@@ -14,7 +14,8 @@ _NEWS_PAGE = 200
 
 
 async def copy_store(source: Storage, target: Storage, progress: Progress) -> dict[str, int]:
-    """Copy pages with chunks and vectors, news, samples, magic keys and feedback. Safe to
+    """Copy pages with chunks and vectors, news, samples, registered knowledge sources (with
+    their sync state), magic keys and feedback. Safe to
     run again: records are upserted by id, and feedback is copied only into an outbox that
     has none yet. Telemetry (short-lived) and state (feed validators) are not copied."""
     copied: dict[str, int] = {}
@@ -44,6 +45,12 @@ async def copy_store(source: Storage, target: Storage, progress: Progress) -> di
     await target.samples.upsert_samples(samples)
     progress("samples", len(samples), len(samples))
     copied["samples"] = len(samples)
+
+    registered = await source.sources.list_sources()
+    for done, each in enumerate(registered, start=1):
+        await target.sources.add_source(each)  # an existing one keeps its own state
+        progress("sources", done, len(registered))
+    copied["sources"] = len(registered)
 
     keys = await source.keys.list_keys()
     for done, key in enumerate(keys, start=1):

@@ -7,7 +7,14 @@ from datetime import datetime
 from pymongo.errors import DuplicateKeyError
 
 from buddy.storage.mongo.chunks import VERSION_KEY
-from buddy.storage.mongo.codec import bump, read_time, read_time_or_none, strings, utc
+from buddy.storage.mongo.codec import (
+    bump,
+    read_time,
+    read_time_or_none,
+    strings,
+    utc,
+    utc_or_none,
+)
 from buddy.storage.mongo.connection import (
     CHUNKS,
     META,
@@ -34,15 +41,15 @@ def _document(source: KnowledgeSource) -> Document:
         "root": source.root,
         "every_seconds": source.every_seconds,
         "max_pages": source.max_pages,
-        "last_started_at": None,
-        "last_finished_at": None,
-        "last_success_at": None,
-        "last_error": "",
-        "last_summary": "",
-        "pages": 0,
-        "chunks": 0,
-        "failures": [],
-        "cursor": "",
+        "last_started_at": utc_or_none(source.last_started_at),
+        "last_finished_at": utc_or_none(source.last_finished_at),
+        "last_success_at": utc_or_none(source.last_success_at),
+        "last_error": source.last_error,
+        "last_summary": source.last_summary,
+        "pages": source.pages,
+        "chunks": source.chunks,
+        "failures": list(source.failures),
+        "cursor": source.cursor,
         "lease_holder": "",
         "lease_until": None,
     }
