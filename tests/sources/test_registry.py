@@ -33,6 +33,7 @@ from buddy.storage.base import Storage
         (SourceSpec("docs", "git", ""), "must name a git repository"),
         (SourceSpec("docs", "git", "u", base_url="docs.example"), "--base-url must be"),
         (SourceSpec("docs", "git", "u", branch="main;rm"), "is not a branch name"),
+        (SourceSpec("docs", "sitemap", "https://x", base_url="https://y"), "keep theirs"),
         (SourceSpec("docs", "website", "https://x", branch="main"), "for git sources only"),
         (SourceSpec("docs", "git", "u", root="../up"), "--root is a folder inside"),
         (SourceSpec("docs", "git", "u", include=("",)), "is not a usable glob"),

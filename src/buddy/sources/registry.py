@@ -101,6 +101,38 @@ def _check_patterns(patterns: tuple[str, ...]) -> None:
             raise InvalidInputError(f"'{pattern}' is not a usable glob pattern")
 
 
+def _location(spec: SourceSpec) -> str:
+    """The checked LOCATION: a folder as an absolute path, a web source's URL, a repository."""
+    location = spec.location.strip()
+    if spec.kind == "folder":
+        folder = Path(location).expanduser()
+        if not folder.is_dir():
+            raise InvalidInputError(f"{location} is not a folder")
+        return str(folder.resolve())
+    if spec.kind in {"sitemap", "website"}:
+        _check_url(location, "LOCATION")
+    elif not location:
+        raise InvalidInputError("LOCATION must name a git repository (a URL or a path)")
+    return location
+
+
+def _check_tree_options(spec: SourceSpec) -> None:
+    """--base-url, --branch and --root name parts of a tree of files, not of a web site."""
+    tree = spec.kind in {"git", "folder"}
+    if spec.base_url:
+        if not tree:
+            raise InvalidInputError(
+                "--base-url is for folder and git sources: web pages keep theirs"
+            )
+        _check_url(spec.base_url, "--base-url")
+    if spec.branch and not re.fullmatch(r"[A-Za-z0-9._/-]{1,200}", spec.branch):
+        raise InvalidInputError(f"'{spec.branch}' is not a branch name")
+    if spec.branch and spec.kind != "git":
+        raise InvalidInputError("--branch is for git sources only")
+    if spec.root.strip("/") and (not tree or ".." in Path(spec.root).parts):
+        raise InvalidInputError("--root is a folder inside a git or folder source")
+
+
 def checked(spec: SourceSpec, now: datetime | None = None) -> KnowledgeSource:
     """The spec as a source record, or an error that says what to change."""
     if not _NAME.fullmatch(spec.name):
@@ -110,25 +142,8 @@ def checked(spec: SourceSpec, now: datetime | None = None) -> KnowledgeSource:
         )
     if spec.kind not in KINDS:
         raise InvalidInputError(f"'{spec.kind}' is not a source kind: use {', '.join(KINDS)}")
-    location = spec.location.strip()
-    if spec.kind == "folder":
-        folder = Path(location).expanduser()
-        if not folder.is_dir():
-            raise InvalidInputError(f"{location} is not a folder")
-        location = str(folder.resolve())
-    elif spec.kind in {"sitemap", "website"}:
-        _check_url(location, "LOCATION")
-    elif not location:
-        raise InvalidInputError("LOCATION must name a git repository (a URL or a path)")
-    if spec.base_url:
-        _check_url(spec.base_url, "--base-url")
-    if spec.branch and not re.fullmatch(r"[A-Za-z0-9._/-]{1,200}", spec.branch):
-        raise InvalidInputError(f"'{spec.branch}' is not a branch name")
-    if spec.branch and spec.kind != "git":
-        raise InvalidInputError("--branch is for git sources only")
-    root = spec.root.strip("/")
-    if root and (spec.kind not in {"git", "folder"} or ".." in Path(root).parts):
-        raise InvalidInputError("--root is a folder inside a git or folder source")
+    location = _location(spec)
+    _check_tree_options(spec)
     _check_patterns(spec.include)
     _check_patterns(spec.exclude)
     if spec.every_seconds and spec.every_seconds < 60:
@@ -144,7 +159,7 @@ def checked(spec: SourceSpec, now: datetime | None = None) -> KnowledgeSource:
         include=spec.include,
         exclude=spec.exclude,
         branch=spec.branch,
-        root=root,
+        root=spec.root.strip("/"),
         every_seconds=spec.every_seconds,
         max_pages=spec.max_pages,
     )
