@@ -136,7 +136,7 @@ def run(
     recall = statistics.mean(len(a & b) / 10 for a, b in zip(ours, exact, strict=True))
     graph = index.graph
     if graph is None:
-        how, memory = "exact: no depth reached the target", 0.0
+        how, memory = "exact: no depth up to 1024 reached the target", 0.0
     else:
         how, memory = f"HNSW efSearch {graph.expansion}", graph.memory_bytes() / 2**20
     print(
