@@ -1,5 +1,4 @@
-"""Dense search over an in-memory float32 matrix: exact for small tables, a graph index for
-large ones, filters applied inside either."""
+"""Exact dense search over an in-memory float32 matrix, filters applied inside the scan."""
 
 from __future__ import annotations
 
@@ -9,18 +8,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from buddy.retrieval.hnsw import HnswIndex
+from buddy.retrieval.ivf import IvfIndex
 from buddy.storage.records import VectorTable
 
-# Below this many rows an exact scan takes a few milliseconds and a graph costs a build (about
-# a minute at 100k rows on two cores: benchmarks/results/2026-12-05_dense_ann.txt).
-GRAPH_MIN_ROWS = 100_000
-# A filter passing fewer rows than this share would make the graph search 1/share deeper:
-# scoring just those rows is cheaper, and exact.
-GRAPH_MIN_FILTER_SHARE = 0.1
+# Below this many rows an exact scan takes about a millisecond; above it, IVF.
+IVF_MIN_ROWS = 100_000
+# Past this share of lists probed, one exact matrix-vector product beats many small ones
+# (benchmarks/dense_scale.py: at 100k, half the lists probed took 1.1x an exact scan).
+IVF_MAX_PROBED_SHARE = 0.35
 
 Mask = npt.NDArray[np.bool_]
-Rows = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -30,21 +27,19 @@ class DenseHit:
 
 
 class DenseIndex:
-    """Rows of unit vectors: an exact matrix-vector product for small sets, an HNSW graph for
-    large ones where it reaches its recall target, exact again where it cannot."""
+    """Rows of unit vectors: an exact matrix-vector product for small sets, IVF for large
+    ones whose clusters let IVF reach its recall target cheaply, exact again otherwise."""
 
-    def __init__(self, table: VectorTable, graph_min_rows: int = GRAPH_MIN_ROWS) -> None:
+    def __init__(self, table: VectorTable, ivf_min_rows: int = IVF_MIN_ROWS) -> None:
         self.table = table
+        self.ivf = IvfIndex(table.matrix) if len(table.ids) >= ivf_min_rows else None
+        if self.ivf is not None and self.ivf.probes > IVF_MAX_PROBED_SHARE * self.ivf.lists:
+            # Spread data: reaching the recall target would cost more than an exact scan.
+            self.ivf = None
         self._tag_masks: dict[str, Mask] = {}
         self._languages = np.array(table.languages, dtype=object)
         # Chunks stored without a vector (keyword-only) never take part in dense search.
         self._has_vector: Mask = np.any(table.matrix != 0, axis=1)
-        with_vectors = np.flatnonzero(self._has_vector)
-        self.graph: HnswIndex | None = None
-        if len(with_vectors) >= graph_min_rows:
-            graph = HnswIndex(table.matrix, with_vectors)
-            # Without structure to follow (uniform data) no depth reaches the target cheaply.
-            self.graph = graph if graph.expansion is not None else None
 
     def __len__(self) -> int:
         return len(self.table.ids)
@@ -70,33 +65,17 @@ class DenseIndex:
     def search(
         self, query: npt.NDArray[np.float32], k: int, mask: Mask | None = None
     ) -> list[DenseHit]:
-        """The `k` rows most similar to `query` among those `mask` allows, best first."""
         if len(self) == 0 or k <= 0:
             return []
-        # Rows without a vector never match; the graph holds just the others.
-        mask = self._has_vector if mask is None else mask & self._has_vector
-        if self.graph is not None:
-            allowed = int(np.count_nonzero(mask))
-            if allowed >= GRAPH_MIN_FILTER_SHARE * len(self.graph.positions):
-                unfiltered = allowed == len(self.graph.positions)
-                rows, found = self.graph.search(query, k, None if unfiltered else mask)
-                return [
-                    DenseHit(int(row), float(score)) for row, score in zip(rows, found, strict=True)
-                ]
-            return self._scan(query, k, np.flatnonzero(mask))
+        if self.ivf is not None:
+            rows, found = self.ivf.search(query, k, mask)
+            return [
+                DenseHit(int(row), float(score)) for row, score in zip(rows, found, strict=True)
+            ]
         scores = self.table.matrix @ query
-        scores = np.where(mask, scores, -np.inf)
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         ordered = top[np.argsort(-scores[top])]
         return [DenseHit(int(row), float(scores[row])) for row in ordered if scores[row] > -np.inf]
-
-    def _scan(self, query: npt.NDArray[np.float32], k: int, rows: Rows) -> list[DenseHit]:
-        """Exact scores of just `rows` (a selective filter's few)."""
-        if len(rows) == 0:
-            return []
-        scores = self.table.matrix[rows] @ query
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        ordered = top[np.argsort(-scores[top])]
-        return [DenseHit(int(rows[i]), float(scores[i])) for i in ordered]
