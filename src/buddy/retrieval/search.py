@@ -168,7 +168,9 @@ class KnowledgeBase:
                 if self._index is None or version != self._version:
                     await verify_index(self._storage, self._embedder)
                     table = await self._storage.chunks.vector_table(self._embedder.dimension)
-                    self._index, self._version = DenseIndex(table), version
+                    # Above 100k rows IVF takes 20-140 s to build (1M rows): off the event loop.
+                    self._index = await asyncio.to_thread(DenseIndex, table)
+                    self._version = version
                     log.info("dense_index_loaded", chunks=len(table.ids), version=version)
         return self._index
 
