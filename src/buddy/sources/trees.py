@@ -81,17 +81,13 @@ async def sync_git(
     )
     report.count(docs)
     report.unchanged += len(all_pages) - len(files)
+    # Stored pages whose file is no longer listed go: deleted or renamed-away files, and
+    # files that stopped matching --include/--exclude.
     listed = {tree.relative(path) for path in all_pages}
-    gone = [
-        tree.page_key(relative)
-        for path in diff.removed
-        if (relative := _under_root(path, source.root)) is not None and relative not in listed
-    ]
-    # Pages that stopped matching --include/--exclude go too: compare against the store.
     prefix = tree.page_key("")
     stored = await ctx.storage.chunks.page_hashes()
-    gone += [key for key in stored if key.startswith(prefix) and key[len(prefix) :] not in listed]
-    report.removed += await ctx.storage.chunks.delete_pages(sorted(set(gone)))
+    gone = [key for key in stored if key.startswith(prefix) and key[len(prefix) :] not in listed]
+    report.removed += await ctx.storage.chunks.delete_pages(sorted(gone))
     return commit
 
 
