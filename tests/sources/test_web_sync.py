@@ -5,10 +5,12 @@ change or leave the store, and a listing that cannot be read removes nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from buddy.services import Services
+from buddy.config import Settings
+from buddy.services import Services, open_services
 from buddy.sources.registry import SourceSpec, add_source
 from tests.fixtures.web_site import FakeSite, Resource, serve_site
 from tests.sources.syncing import counts, sync
@@ -136,3 +138,17 @@ async def test_a_website_source_crawls_within_its_folder(
     site.page("/docs/", "Docs home", "<p>Only the home page is left.</p>")
     assert counts(await sync(services, "crawl")) == (0, 1, 1, 0, 0)
     assert await page_urls(services, "crawl") == [f"{site.base}/docs/"]
+
+
+async def test_a_relative_data_dir_keeps_the_copy_under_the_tree(
+    settings: Settings, site: FakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    relative = settings.model_copy(update={"data_dir": Path("data"), "source_host_rate": 500.0})
+    async with open_services(relative) as opened:
+        await add_source(
+            opened.storage, SourceSpec("site", "sitemap", f"{site.base}/sitemap-a.xml")
+        )
+        report = await sync(opened, "site")
+    assert report.error == ""
+    assert counts(report) == (1, 0, 0, 0, 0)

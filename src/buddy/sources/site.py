@@ -84,7 +84,8 @@ async def sync_web(
 ) -> str:
     """Fetch what changed into a Markdown copy of the site, then ingest that copy like a
     folder: unchanged pages cost a hash, and pages that left the site leave the store."""
-    mirror = ctx.cache / source.name / "pages"
+    # Absolute (the data dir may be relative), so every page lies under the tree's root.
+    mirror = (ctx.cache / source.name / "pages").absolute()
     stored = {
         rel: Validator.from_json(data) for rel, data in json.loads(source.cursor or "{}").items()
     }
@@ -111,6 +112,6 @@ async def sync_web(
             if not isinstance(event, Gone):
                 keep.add(copy)
     files = await asyncio.to_thread(_keep_only, mirror, keep)
-    tree = DocSource(mirror.resolve(), source.name, tuple(files), None, microsoft_learn=False)
+    tree = DocSource(mirror, source.name, tuple(files), None, microsoft_learn=False)
     report.count(await ingest_tree(ctx, tree, prune=True, progress=progress, phase="pages"))
     return json.dumps({rel: v.to_json() for rel, v in sorted(validators.items())})
