@@ -6,6 +6,11 @@ commit before the change, unpacked with `git archive`) and on this tree, over on
 store, first as they are (SQLite, local) and then with every ChunkStore call delayed by
 --round-trip-ms, as a store across a network (Atlas) would be; store calls are counted.
 
+Before / after the faster cold ingest: `buddy ingest docs` of INGEST_BASELINE (the commit
+before the pipeline and the one-thread-per-core embedder) and of this tree, cold on a fresh
+data dir, taking turns so a busy machine slows both alike; then re-sync of the unchanged
+corpus, timed with the process start and as the ingest itself reports it.
+
 Run: .venv/bin/python -m benchmarks.knowledge [--corpus ../shared/corpora/semantic-kernel-docs]
 """
 
@@ -48,10 +53,20 @@ DEFAULT_CORPUS = next(
 QUESTIONS = ROOT / "evals" / "retrieval" / "sk-docs.jsonl"
 # The last commit before dense + keyword ran together and pages were read in one query.
 BASELINE = "2fadc89"
+# The last commit before ingest parsed, embedded and wrote side by side.
+INGEST_BASELINE = "a71eef6"
 
 
-def ingest(corpus: Path, data_dir: Path) -> tuple[float, str]:
-    env = {**os.environ, "BUDDY_DATA_DIR": str(data_dir), "BUDDY_LOG_LEVEL": "ERROR"}
+def ingest(corpus: Path, data_dir: Path, code: Path | None = None) -> tuple[float, str]:
+    """Wall time of `buddy ingest docs` in a child process (of `code`'s src/ when given)."""
+    env = {
+        **os.environ,
+        "BUDDY_DATA_DIR": str(data_dir),
+        "BUDDY_LOG_LEVEL": "ERROR",
+        "BUDDY_DEMO_CONTENT": "false",
+    }
+    if code is not None:
+        env["PYTHONPATH"] = str(code / "src")
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "buddy", "ingest", "docs", str(corpus)],
@@ -134,13 +149,65 @@ async def search_figures(data_dir: Path, delay: float) -> dict[str, float]:
     }
 
 
+def unpack(commit: str, folder: str) -> None:
+    """The src/ of `commit` under `folder`, as it was then."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "src"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+
+
+def load() -> str:
+    """The 1-minute load average: other work on the machine moves every figure here."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def spread(values: list[float]) -> str:
+    """Min (the least disturbed run) and median of repeated timings."""
+    return f"min {min(values):5.1f} s  median {statistics.median(values):5.1f} s"
+
+
+def ingest_before_after(corpus: Path, rounds: int) -> None:
+    """Cold ingest of INGEST_BASELINE and of this tree, in turns; re-sync when unchanged."""
+    print(f"ingest cold, before ({INGEST_BASELINE}) / after (this tree), {rounds} rounds each:")
+    before: list[float] = []
+    after: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        unpack(INGEST_BASELINE, folder)
+        for turn in range(rounds):
+            for label, code, times in (("before", Path(folder), before), ("after", None, after)):
+                data_dir = Path(folder) / f"data-{label}-{turn}"
+                started_load = load()
+                seconds, summary = ingest(corpus, data_dir, code)
+                times.append(seconds)
+                print(f"  {label:6} {seconds:6.1f} s  ({started_load} at start; {summary})")
+                sys.stdout.flush()
+        print(f"  before {spread(before)}")
+        print(f"  after  {spread(after)}")
+        ratio = statistics.median(before) / statistics.median(after)
+        print(f"  before / after (medians): {ratio:.2f}x")
+        resync(corpus, Path(folder) / "data-after-0", rounds)
+
+
+def resync(corpus: Path, data_dir: Path, rounds: int) -> None:
+    """`buddy ingest docs` again on a store that holds the corpus unchanged."""
+    walls: list[float] = []
+    inside: list[float] = []
+    for _ in range(rounds + 1):
+        seconds, summary = ingest(corpus, data_dir)
+        walls.append(seconds)
+        found = re.search(r"in ([\d.]+) s", summary)
+        inside.append(float(found.group(1)) if found else float("nan"))
+    print(
+        f"re-sync, nothing changed: {spread(walls)} with the process start; "
+        f"{spread(inside)} in the ingest ({load()})"
+    )
+
+
 def baseline_figures(data_dir: Path, delay: float) -> dict[str, float]:
     """`search_figures` run on the BASELINE commit's src/ in a child process."""
     with tempfile.TemporaryDirectory() as folder:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", BASELINE, "src"], capture_output=True, check=True
-        )
-        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        unpack(BASELINE, folder)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([f"{folder}/src", str(ROOT)])}
         result = subprocess.run(
             [sys.executable, "-m", "benchmarks.knowledge", "--figures", str(data_dir), str(delay)],
@@ -177,10 +244,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--round-trip-ms", type=float, default=2.0)
+    parser.add_argument("--ingest-rounds", type=int, default=2, help="cold ingests per side")
+    parser.add_argument("--ingest-only", action="store_true", help="skip the query figures")
     args = parser.parse_args()
     if not args.corpus.is_dir():
         raise SystemExit(f"corpus not found at {args.corpus}")
-    header("knowledge base: ingest, query latency, batched search before / after")
+    header("knowledge base: ingest before / after, query latency, batched search before / after")
+    ingest_before_after(args.corpus, args.ingest_rounds)
+    if args.ingest_only:
+        return
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder) / "data"
         cold, cold_summary = ingest(args.corpus, data_dir)

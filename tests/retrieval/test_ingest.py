@@ -8,12 +8,16 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from buddy.errors import ServiceUnavailableError
+from buddy.retrieval.embedders.base import Matrix, WrappedEmbedder
 from buddy.retrieval.embedders.local import LocalEmbedder
-from buddy.retrieval.ingest import ingest_docs, reindex
+from buddy.retrieval.ingest import embedding_text, ingest_docs, reindex
 from buddy.retrieval.search import KnowledgeBase, ReindexRequiredError
 from buddy.retrieval.sources import SourceError, resolve_source
 from buddy.storage.base import Storage
@@ -166,3 +170,40 @@ async def test_symlinks_out_of_the_tree_are_not_read(store: Storage, tmp_path: P
     (root / "guide" / "leak.md").symlink_to(secret)
     source = resolve_source(str(root), tmp_path / "c")
     assert "guide/leak.md" not in [source.relative(path) for path in source.files]
+
+
+async def test_pages_arrive_in_order_across_batches_with_failures_listed_and_vectors_as_alone(
+    store: Storage, tmp_path: Path
+) -> None:
+    docs = tmp_path / "many"
+    write_many_pages(docs, 40)  # three batches of pages through the pipeline
+    source = resolve_source(str(docs), tmp_path / "cache")
+    (docs / "page-017.md").unlink()  # listed, then gone before it is read
+    done: list[str] = []
+    report = await ingest_docs(store, EMBEDDER, source, on_page=done.append)
+    assert done == [source.relative(path) for path in source.files]
+    assert (report.new, [path for path, _ in report.failed]) == (39, ["page-017.md"])
+    assert report.failed[0][1].startswith("FileNotFoundError")
+    assert len(await store.chunks.page_hashes()) == 39
+    chunks = await page_chunks(store, source.page_key("page-031.md"))
+    alone = await EMBEDDER.embed([embedding_text(c.title, c.heading, c.content) for c in chunks])
+    vectors = await store.chunks.vectors_by_text_hash([c.text_hash for c in chunks])
+    stored = np.array([vectors[c.text_hash] for c in chunks], dtype=np.float32)
+    assert float((stored * alone).sum(axis=1).min()) >= 0.9999
+
+
+class BrokenEmbedder(WrappedEmbedder):
+    async def embed(self, texts: Sequence[str]) -> Matrix:
+        raise ServiceUnavailableError("the model is gone", code="embedder_missing")
+
+
+async def test_an_embedder_error_stops_the_run_as_that_error(
+    store: Storage, tmp_path: Path
+) -> None:
+    docs = tmp_path / "many"
+    write_many_pages(docs, 40)
+    source = resolve_source(str(docs), tmp_path / "cache")
+    with pytest.raises(ServiceUnavailableError) as raised:
+        await ingest_docs(store, BrokenEmbedder(EMBEDDER), source)
+    assert raised.value.code == "embedder_missing"
+    assert await store.chunks.page_hashes() == {}

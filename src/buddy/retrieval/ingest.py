@@ -156,7 +156,11 @@ async def ingest_docs(
     policy: ChunkingPolicy | None = None,
     on_page: Callable[[str], None] | None = None,
 ) -> DocsReport:
-    """Bring the store in line with `source`; each page is replaced in one transaction."""
+    """Bring the store in line with `source`; each page is replaced in one transaction.
+
+    Parsing, embedding and writing run as a pipeline, each on the next batch of pages, so
+    the cores the embedder leaves idle between its batches parse and write.
+    """
     policy = policy or ChunkingPolicy()
     if prune and source.single_file:
         raise SourceError("--prune needs a folder or repository, not a single file")
@@ -165,23 +169,39 @@ async def ingest_docs(
     known = await storage.chunks.page_hashes()
     report = DocsReport()
     seen: set[str] = set()
-    for start in range(0, len(source.files), _PAGES_PER_BATCH):
-        batch = source.files[start : start + _PAGES_PER_BATCH]
-        prepared = await asyncio.to_thread(
-            _prepare_batch, batch, source, policy, known, (seen, report)
-        )
-        if prepared:
-            await _embed(storage, embedder, prepared)
-            for item in prepared:
-                await storage.chunks.replace_page(item.page, item.chunks)
-                report.chunks += len(item.chunks)
-                if item.is_new:
-                    report.new += 1
-                else:
-                    report.changed += 1
-        if on_page is not None:
-            for path in batch:
-                on_page(source.relative(path))
+    # Two batches waiting per stage keep the embedder fed without holding the whole run.
+    parsed: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=2)
+    embedded: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=2)
+
+    async def parse() -> None:
+        for start in range(0, len(source.files), _PAGES_PER_BATCH):
+            batch = source.files[start : start + _PAGES_PER_BATCH]
+            prepared = await asyncio.to_thread(
+                _prepare_batch, batch, source, policy, known, (seen, report)
+            )
+            await parsed.put(_Batch(batch, prepared))
+        await parsed.put(None)
+
+    async def embed() -> None:
+        while (item := await parsed.get()) is not None:
+            if item.prepared:
+                await _embed(storage, embedder, item.prepared)
+            await embedded.put(item)
+        await embedded.put(None)
+
+    try:
+        # A failing stage cancels the others instead of leaving them waiting on a queue.
+        async with asyncio.TaskGroup() as stages:
+            stages.create_task(parse())
+            stages.create_task(embed())
+            while (item := await embedded.get()) is not None:
+                await _store(storage, item.prepared, report)
+                if on_page is not None:
+                    for path in item.paths:
+                        on_page(source.relative(path))
+    except ExceptionGroup as failed:
+        # Callers handle the stage's own error (the store's, the embedder's), not a group.
+        raise failed.exceptions[0] from None
     if prune:
         prefix = source.page_key("")
         gone = [key for key in known if key.startswith(prefix) and key not in seen]
@@ -189,6 +209,22 @@ async def ingest_docs(
     report.seconds = time.perf_counter() - started
     log.info("docs_ingested", source=source.name, new=report.new, changed=report.changed)
     return report
+
+
+@dataclass(frozen=True)
+class _Batch:
+    paths: Sequence[Path]
+    prepared: list[_Prepared]
+
+
+async def _store(storage: Storage, prepared: list[_Prepared], report: DocsReport) -> None:
+    for item in prepared:
+        await storage.chunks.replace_page(item.page, item.chunks)
+        report.chunks += len(item.chunks)
+        if item.is_new:
+            report.new += 1
+        else:
+            report.changed += 1
 
 
 def _prepare_batch(
