@@ -7,6 +7,7 @@ import pytest
 from pydantic import SecretStr
 
 from buddy.config import Environment, Settings
+from buddy.logs import configure_logging
 from buddy.storage.base import Storage
 from buddy.storage.factory import opened_storage
 from tests.fixtures.env import isolate_environment
@@ -14,6 +15,14 @@ from tests.fixtures.feed_server import FeedServerState, feed_server
 
 # Every test's captured output is scanned for the secrets the suite uses.
 pytest_plugins = ["tests.secrets_check"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def service_logging() -> None:
+    """Log as `buddy serve` does: structlog's default renders tracebacks with every frame's
+    locals, unredacted, and on the event loop (seconds for a deep one, so requests stall).
+    """
+    configure_logging("INFO", "console")
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from buddy.config import Settings
 from buddy.storage.factory import opened_storage
 from tests.fixtures.env import isolate_environment
 from tests.fixtures.nuget_server import nuget_server
-from tests.fixtures.server import serve_in_thread
+from tests.fixtures.server import serve_in_thread, wait_until_healthy
 from tests.fixtures.stored_rows import sqlite_event_count
 
 JSON = "application/json"
@@ -66,16 +65,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             rate_limit_api="100000/minute",
         )
         with serve_in_thread(create_app(settings)) as url:
-            _wait_until_healthy(url)
+            wait_until_healthy(url)
             yield App(url, settings)
-
-
-def _wait_until_healthy(url: str, timeout: float = 120.0) -> None:
-    """The demo knowledge is embedded in the background after start."""
-    deadline = time.monotonic() + timeout
-    while httpx.get(f"{url}/health", timeout=10).json()["status"] != "healthy":
-        assert time.monotonic() < deadline, "the app never became healthy"
-        time.sleep(0.25)
 
 
 def stored(settings: Settings) -> tuple[int, int]:

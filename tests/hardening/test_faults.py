@@ -3,6 +3,7 @@ mid-answer, a client stops reading. Each ends in a clear error, never a 500 or a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -19,6 +20,8 @@ import pytest
 from buddy.app import create_app
 from buddy.chat.response import SEND_TIMEOUT_S
 from buddy.config import Settings
+from buddy.demo import KNOWLEDGE_MARKER
+from buddy.storage.factory import opened_storage
 from tests.fixtures.chat_setup import chat, with_model
 from tests.fixtures.model_server import Script, model_server, text_turn
 from tests.fixtures.server import serve_in_thread
@@ -29,11 +32,13 @@ EVENT = {"event_type": "filter_used", "data": {"filter": "language"}, "user_cons
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MB tmpfs of our own, so the disk can really fill up (needs root, as CI runs)."""
+    """A 32 MB tmpfs of our own, so the disk can really fill up (needs root, as CI runs);
+    the demo knowledge fits in it.
+    """
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
+        ["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount_point)],
         capture_output=True,
         check=False,
     )
@@ -78,17 +83,37 @@ def _storage_check(client: httpx.Client) -> dict[str, str]:
     return checks["storage"]
 
 
+def _wait_for_demo_knowledge(settings: Settings, timeout: float = 60.0) -> None:
+    """The demo knowledge is written in the background after start. A write of it failing on
+    the full disk frees pages as it rolls back, so the writes this test makes could fit.
+    """
+
+    async def loaded() -> bool:
+        async with opened_storage(settings) as storage:
+            return await storage.state.get_state(KNOWLEDGE_MARKER) is not None
+
+    deadline = time.monotonic() + timeout
+    while not asyncio.run(loaded()):
+        assert time.monotonic() < deadline, "the demo knowledge never finished loading"
+        time.sleep(0.1)
+
+
 def test_a_full_disk_refuses_writes_with_503_and_keeps_serving_reads(
     settings: Settings, small_disk: Path
 ) -> None:
     configured = settings.model_copy(update={"data_dir": small_disk / "data"})
     with serve_in_thread(create_app(configured)) as url, httpx.Client(base_url=url) as client:
+        _wait_for_demo_knowledge(configured)
         assert client.post("/api/feedback", json=VOTE).status_code == 200
         assert _storage_check(client)["status"] == "ok"
         filler = _fill(small_disk)
-        # Each write needs new pages; within a few the disk has none left.
-        refused = [client.post("/api/feedback", json=VOTE) for _ in range(5)]
-        _assert_refused(refused[-1], "disk is full")
+        # Free pages inside the database and its write-ahead log take writes for a while.
+        for _ in range(5_000):
+            response = client.post("/api/feedback", json=VOTE)
+            if response.status_code != 200:
+                break
+        _assert_refused(response, "disk is full")
+        _assert_refused(client.post("/api/feedback", json=VOTE), "disk is full")
         _assert_refused(client.post("/api/telemetry", json=EVENT), "disk is full")
         storage = _storage_check(client)
         assert storage["status"] == "down"

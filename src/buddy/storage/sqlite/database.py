@@ -93,7 +93,12 @@ class SqliteDatabase:
     async def _run(self, pool: ThreadPoolExecutor, job: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(pool, job)
+            running = loop.run_in_executor(pool, job)
+        except RuntimeError as exc:
+            # `close` shut the pool down after the caller's check that the store is open.
+            raise StorageError("The database is not open.") from exc
+        try:
+            return await running
         except sqlite3.Error as exc:
             log.error("sqlite_error", path=str(self.path), error=str(exc))
             detail = _refusal(exc) or "The database could not complete the request."
