@@ -39,6 +39,8 @@ from buddy.storage.base import Storage
         (SourceSpec("docs", "git", "u", include=("",)), "is not a usable glob"),
         (SourceSpec("docs", "git", "u", every_seconds=30), "at least 1 minute"),
         (SourceSpec("docs", "website", "https://x", max_pages=0), "--max-pages must be"),
+        (SourceSpec("docs", "website", "https://x", max_depth=51), "--max-depth must be"),
+        (SourceSpec("docs", "sitemap", "https://x/s.xml", max_depth=2), "--max-depth is for"),
     ],
 )
 def test_a_bad_source_is_refused_with_what_to_change(spec: SourceSpec, message: str) -> None:

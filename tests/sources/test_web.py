@@ -45,22 +45,30 @@ async def _collect(events: AsyncGenerator[WebEvent, None]) -> dict[str, WebEvent
 
 
 def sitemap_sync(
-    site: FakeSite, known: Mapping[str, Validator], rules: WebRules = FAST
+    site: FakeSite,
+    known: Mapping[str, Validator],
+    rules: WebRules = FAST,
+    reached: list[str] | None = None,
 ) -> dict[str, WebEvent]:
     async def run() -> dict[str, WebEvent]:
         async with httpx.AsyncClient() as client:
             url = f"{site.base}/sitemap_index.xml"
-            return await _collect(sitemap_pages(client, url, known, rules))
+            return await _collect(sitemap_pages(client, url, known, rules, reached))
 
     return asyncio.run(run())
 
 
 def crawl(
-    site: FakeSite, known: Mapping[str, Validator], rules: WebRules = FAST, start: str = "/docs/"
+    site: FakeSite,
+    known: Mapping[str, Validator],
+    rules: WebRules = FAST,
+    start: str = "/docs/",
+    reached: list[str] | None = None,
 ) -> dict[str, WebEvent]:
     async def run() -> dict[str, WebEvent]:
         async with httpx.AsyncClient() as client:
-            return await _collect(website_pages(client, site.base + start, known, rules))
+            pages = website_pages(client, site.base + start, known, rules, reached)
+            return await _collect(pages)
 
     return asyncio.run(run())
 
@@ -126,6 +134,19 @@ def test_sitemap_first_sync_fetches_each_allowed_page_once(site: FakeSite) -> No
     sea = events[rel(site, "/docs/c")]
     assert isinstance(sea, Fetched)
     assert sea.validator == Validator(etag='"c-1"', last_modified=LM_A)
+
+
+def test_a_sitemap_cut_at_max_pages_says_so(site: FakeSite) -> None:
+    docs_with_sitemaps(site)
+    reached: list[str] = []
+    events = sitemap_sync(site, {}, WebRules(per_host_rate=500.0, max_pages=2), reached)
+    assert 1 <= len(events) <= 2
+    assert reached == [
+        "the sitemap lists more than 2 pages; only the first 2 were read (--max-pages)"
+    ]
+    whole: list[str] = []
+    assert len(sitemap_sync(site, {}, reached=whole)) == 4
+    assert whole == []
 
 
 def test_sitemap_unchanged_resync_asks_only_for_what_lastmod_cannot_tell(site: FakeSite) -> None:
@@ -286,7 +307,11 @@ def docs_to_crawl(site: FakeSite) -> None:
 
 def test_crawl_follows_the_rules_and_the_depth_bound(site: FakeSite) -> None:
     docs_to_crawl(site)
-    events = crawl(site, {}, WebRules(per_host_rate=500.0, max_depth=2))
+    reached: list[str] = []
+    events = crawl(site, {}, WebRules(per_host_rate=500.0, max_depth=2), reached=reached)
+    assert reached == [
+        "links more than 2 steps from the start page were not followed (--max-depth)"
+    ]
     # b is reached but asks not to be indexed; a2 is at depth 3
     assert set(events) == {rel(site, p) for p in ("/docs/", "/docs/a", "/docs/a1", "/docs/b1")}
     assert all(isinstance(event, Fetched) for event in events.values())
@@ -303,14 +328,18 @@ def test_crawl_follows_the_rules_and_the_depth_bound(site: FakeSite) -> None:
 
 def test_crawl_stops_at_max_pages(site: FakeSite) -> None:
     docs_to_crawl(site)
-    events = crawl(site, {}, WebRules(per_host_rate=500.0, max_pages=3))
+    reached: list[str] = []
+    events = crawl(site, {}, WebRules(per_host_rate=500.0, max_pages=3), reached=reached)
     assert len(events) == 2  # start, a and b were asked; b is noindex
+    assert reached == ["the crawl stopped at 3 pages (--max-pages); more are linked"]
     assert sum(site.hits.values()) == 4  # robots.txt and three pages
 
 
 def test_recrawl_goes_through_unchanged_pages_without_their_bodies(site: FakeSite) -> None:
     docs_to_crawl(site)
-    first = crawl(site, {})
+    reached: list[str] = []
+    first = crawl(site, {}, reached=reached)
+    assert reached == []  # the whole folder fits the default bounds
     assert set(first) == {
         rel(site, p) for p in ("/docs/", "/docs/a", "/docs/a1", "/docs/a2", "/docs/a3", "/docs/b1")
     }

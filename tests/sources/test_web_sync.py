@@ -140,6 +140,24 @@ async def test_a_website_source_crawls_within_its_folder(
     assert await page_urls(services, "crawl") == [f"{site.base}/docs/"]
 
 
+async def test_a_crawl_bounded_by_its_depth_says_so_in_its_summary(
+    services: Services, site: FakeSite
+) -> None:
+    site.page("/docs/", "Docs home", "<p>See <a href='agents'>agents</a>.</p>")
+    spec = SourceSpec("shallow", "website", f"{site.base}/docs/", max_depth=0)
+    await add_source(services.storage, spec)
+    report = await sync(services, "shallow")
+    assert counts(report) == (1, 0, 0, 0, 0)
+    assert site.hits["/docs/agents"] == 0
+    stored = await services.storage.sources.get_source("shallow")
+    assert stored is not None
+    assert stored.max_depth == 0
+    assert stored.last_summary == (
+        "1 added, 0 changed, 0 removed, 0 unchanged, 0 failed; links more than 0 steps from "
+        "the start page were not followed (--max-depth)"
+    )
+
+
 async def test_a_relative_data_dir_keeps_the_copy_under_the_tree(
     settings: Settings, site: FakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

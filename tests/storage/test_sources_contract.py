@@ -37,6 +37,7 @@ async def test_a_source_round_trips_every_field_and_names_are_unique(storage: St
         root="semantic-kernel",
         every_seconds=21_600,
         max_pages=900,
+        max_depth=2,
     )
     assert await storage.sources.add_source(full)
     assert not await storage.sources.add_source(source("sk-docs", location="elsewhere"))

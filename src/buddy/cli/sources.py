@@ -52,6 +52,9 @@ def add_command(  # noqa: PLR0917 - Typer reads options from parameters
     max_pages: Annotated[
         int, typer.Option(help="Most pages a website crawl or sitemap takes.")
     ] = 500,
+    max_depth: Annotated[
+        int, typer.Option(help="Most links a website crawl follows from its start page.")
+    ] = 5,
     preset: Annotated[
         str | None, typer.Option(help="Register a known set of sources instead: dotnet-ai.")
     ] = None,
@@ -88,6 +91,7 @@ def add_command(  # noqa: PLR0917 - Typer reads options from parameters
         root=root or "",
         every_seconds=seconds,
         max_pages=max_pages,
+        max_depth=max_depth,
     )
 
     async def register(services: Services) -> KnowledgeSource:
@@ -120,6 +124,7 @@ def _row(source: KnowledgeSource) -> dict[str, object]:
         "exclude": list(source.exclude),
         "every_seconds": source.every_seconds,
         "max_pages": source.max_pages,
+        "max_depth": source.max_depth,
         "created_at": source.created_at.isoformat(),
         "last_sync": source.last_finished_at.isoformat() if source.last_finished_at else None,
         "last_success": source.last_success_at.isoformat() if source.last_success_at else None,

@@ -32,14 +32,17 @@ class SyncReport:
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     error: str = ""  # the whole source failed (unreachable, git error); its pages stay
+    # Bounds the sync stopped at (--max-pages, --max-depth), as sentences for people.
+    limits: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def summary(self) -> str:
-        return (
+        counts = (
             f"{self.added} added, {self.changed} changed, {self.removed} removed, "
             f"{self.unchanged} unchanged, {len(self.failed)} failed"
         )
+        return "; ".join([counts, *self.limits])
 
     def count(self, docs: DocsReport) -> None:
         self.added += docs.new

@@ -44,6 +44,7 @@ class SourceSpec:
     root: str = ""
     every_seconds: int = 0
     max_pages: int = 500
+    max_depth: int = 5
 
 
 def _learn(section: str) -> str:
@@ -150,6 +151,10 @@ def checked(spec: SourceSpec, now: datetime | None = None) -> KnowledgeSource:
         raise InvalidInputError("--every must be at least 1 minute")
     if not 1 <= spec.max_pages <= 100_000:
         raise InvalidInputError("--max-pages must be between 1 and 100000")
+    if not 0 <= spec.max_depth <= 50:
+        raise InvalidInputError("--max-depth must be between 0 (the start page only) and 50")
+    if spec.max_depth != SourceSpec.max_depth and spec.kind != "website":
+        raise InvalidInputError("--max-depth is for website sources: it bounds the crawl")
     return KnowledgeSource(
         name=spec.name,
         kind=spec.kind,
@@ -162,6 +167,7 @@ def checked(spec: SourceSpec, now: datetime | None = None) -> KnowledgeSource:
         root=spec.root.strip("/"),
         every_seconds=spec.every_seconds,
         max_pages=spec.max_pages,
+        max_depth=spec.max_depth,
     )
 
 

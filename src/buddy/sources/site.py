@@ -76,6 +76,7 @@ def _web_rules(settings: Settings, source: KnowledgeSource) -> WebRules:
         per_host_rate=settings.source_host_rate,
         timeout_s=settings.source_timeout_seconds,
         max_pages=source.max_pages,
+        max_depth=source.max_depth,
     )
 
 
@@ -94,9 +95,8 @@ async def sync_web(
     validators: dict[str, Validator] = {}
     keep: set[Path] = set()
     progress.start("fetch", None)
-    async with aclosing(
-        read(ctx.http, source.location, known, _web_rules(ctx.settings, source))
-    ) as events:
+    rules = _web_rules(ctx.settings, source)
+    async with aclosing(read(ctx.http, source.location, known, rules, report.limits)) as events:
         async for event in events:
             progress.advance()
             copy = mirror / _mirror_name(event.relative)

@@ -159,6 +159,8 @@ class _Session:
         self.rules = rules
         self.gate = HostGate(rules.per_host_concurrency, rules.per_host_rate)
         self.robots = RobotsBook(client, self.gate, rules.user_agent, rules.timeout_s)
+        # Which of the crawl's bounds ("max_pages", "max_depth") left linked pages unread.
+        self.stopped_at: set[str] = set()
 
     def window(self) -> int:
         # Tasks beyond the host's slots only wait in the gate; a few keep it always busy.
@@ -249,9 +251,14 @@ async def _completed(
 
 
 async def sitemap_pages(
-    client: httpx.AsyncClient, sitemap_url: str, known: Mapping[str, Validator], rules: WebRules
+    client: httpx.AsyncClient,
+    sitemap_url: str,
+    known: Mapping[str, Validator],
+    rules: WebRules,
+    reached: list[str] | None = None,
 ) -> AsyncGenerator[WebEvent, None]:
-    """One event per allowed page the sitemap (and the indexes under it) lists."""
+    """One event per allowed page the sitemap (and the indexes under it) lists; a sentence
+    goes to `reached` when the listing was cut at `max_pages`."""
     session = _Session(client, rules)
     try:
         _, unreadable = await session.robots_allow(sitemap_url)
@@ -263,6 +270,11 @@ async def sitemap_pages(
             raise SourceListingError(f"Cannot read the sitemap {sitemap_url}: {exc}.") from None
         if cut:
             log.warning("sitemap_cut_short", sitemap=sitemap_url, max_pages=rules.max_pages)
+            if reached is not None:
+                reached.append(
+                    f"the sitemap lists more than {rules.max_pages} pages; only the first "
+                    f"{rules.max_pages} were read (--max-pages)"
+                )
 
         async def one(url: str, lastmod: str | None) -> WebEvent | None:
             relative = relative_key(url)
@@ -294,10 +306,15 @@ async def sitemap_pages(
 
 
 async def website_pages(
-    client: httpx.AsyncClient, start_url: str, known: Mapping[str, Validator], rules: WebRules
+    client: httpx.AsyncClient,
+    start_url: str,
+    known: Mapping[str, Validator],
+    rules: WebRules,
+    reached: list[str] | None = None,
 ) -> AsyncGenerator[WebEvent, None]:
     """One event per allowed page a bounded breadth-first crawl from `start_url` reaches,
-    staying on its scheme, host and directory."""
+    staying on its scheme, host and directory; a sentence goes to `reached` for each bound
+    (`max_pages`, `max_depth`) that left pages unread."""
     session = _Session(client, rules)
     start = canonical_url(start_url)
     scope = crawl_prefix(start)
@@ -316,8 +333,25 @@ async def website_pages(
         async with aclosing(_crawl_rest(session, start, first.links, known, scope)) as rest:
             async for event in rest:
                 yield event
+        if reached is not None:
+            reached.extend(_crawl_limits(session.stopped_at, rules))
     finally:
         await session.robots.close()
+
+
+def _crawl_limits(stopped_at: set[str], rules: WebRules) -> list[str]:
+    """One sentence for people per bound that left linked pages unread."""
+    sentences = []
+    if "max_pages" in stopped_at:
+        sentences.append(
+            f"the crawl stopped at {rules.max_pages} pages (--max-pages); more are linked"
+        )
+    if "max_depth" in stopped_at:
+        sentences.append(
+            f"links more than {rules.max_depth} steps from the start page were not followed "
+            "(--max-depth)"
+        )
+    return sentences
 
 
 async def _crawl_one(
@@ -350,12 +384,18 @@ async def _crawl_rest(
     def follow(links: tuple[str, ...], depth: int) -> None:
         nonlocal scheduled
         if depth > rules.max_depth:
+            if any(
+                link not in seen and path_selected(link, rules.include, rules.exclude)
+                for link in links
+            ):
+                session.stopped_at.add("max_depth")
             return
         for link in links:
             if link in seen:
                 continue
             if scheduled >= rules.max_pages:
                 log.info("crawl_bounded", start=start, max_pages=rules.max_pages)
+                session.stopped_at.add("max_pages")
                 return
             seen.add(link)
             if not path_selected(link, rules.include, rules.exclude):

@@ -326,6 +326,7 @@ class KnowledgeSource:
     root: str = ""  # the folder of a repository or tree that holds the pages; "" is all of it
     every_seconds: int = 0  # 0: synced only when asked
     max_pages: int = 500
+    max_depth: int = 5  # links followed from a website's start page, at most
     last_started_at: datetime | None = None
     last_finished_at: datetime | None = None
     last_success_at: datetime | None = None

@@ -229,4 +229,7 @@ _V6 = (
     )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# How deep a website crawl follows links, per source (it was a fixed 5 before).
+_V7 = ("ALTER TABLE knowledge_sources ADD COLUMN max_depth INTEGER NOT NULL DEFAULT 5",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
