@@ -23,6 +23,7 @@ from buddy.storage.mongo.connection import (
     Collection,
     Document,
     MongoDatabase,
+    Session,
     guarded,
 )
 from buddy.storage.records import KnowledgeSource, SyncOutcome, key_range
@@ -126,16 +127,25 @@ class MongoSourceStore:
 
     @guarded
     async def remove_source(self, name: str) -> int | None:
-        """Pages first, the source last: without a replica set there is no transaction, and a
-        removal cut short leaves the source listed, so running it again finishes the job."""
+        """One transaction where the deployment has them (replica sets, Atlas). A standalone
+        server has none: pages go first and the source last, so a removal cut short leaves
+        the source listed and running it again finishes the job."""
         if await self._sources.find_one({"_id": str(name)}, {"_id": 1}) is None:
             return None
+        if not await self._db.transactions():
+            return await self._remove(name, None)
+        async with self._db.client.start_session() as session:
+            removed: int = await session.with_transaction(lambda inside: self._remove(name, inside))
+        return removed
+
+    async def _remove(self, name: str, session: Session | None) -> int:
         low, high = key_range(f"{name}/")
-        await self._db.collection(CHUNKS).delete_many({"page_key": {"$gte": low, "$lt": high}})
-        pages = await self._db.collection(PAGES).delete_many({"_id": {"$gte": low, "$lt": high}})
-        await bump(self._db.collection(META), VERSION_KEY)
-        await self._sources.delete_one({"_id": str(name)})
-        return int(pages.deleted_count)
+        chunks, pages = self._db.collection(CHUNKS), self._db.collection(PAGES)
+        await chunks.delete_many({"page_key": {"$gte": low, "$lt": high}}, session=session)
+        gone = await pages.delete_many({"_id": {"$gte": low, "$lt": high}}, session=session)
+        await bump(self._db.collection(META), VERSION_KEY, session)
+        await self._sources.delete_one({"_id": str(name)}, session=session)
+        return int(gone.deleted_count)
 
     @guarded
     async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
