@@ -198,6 +198,16 @@ class Settings(BaseSettings):
             "sync (`buddy sources add --every`); 0 turns scheduled syncs off."
         ),
     )
+    source_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description=(
+            "How many due knowledge sources one running service syncs at once; a long crawl "
+            "then does not hold back the others (each source is still synced by one instance "
+            "at a time)."
+        ),
+    )
     source_lease_seconds: float = Field(
         default=300.0,
         gt=0,

@@ -11,7 +11,9 @@ import pytest
 
 from buddy.config import Settings
 from buddy.services import Services, open_services
+from buddy.sources.context import SyncContext
 from buddy.sources.registry import SourceSpec, add_source
+from buddy.sources.sync import sync_due
 from tests.fixtures.web_site import FakeSite, Resource, serve_site
 from tests.sources.syncing import counts, sync
 
@@ -170,3 +172,33 @@ async def test_a_relative_data_dir_keeps_the_copy_under_the_tree(
         report = await sync(opened, "site")
     assert report.error == ""
     assert counts(report) == (1, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+async def test_a_slow_crawl_holds_back_other_due_sources_only_without_concurrency(
+    settings: Settings, site: FakeSite, tmp_path: Path, concurrency: int
+) -> None:
+    site.page("/slow/", "Slow home", "<p>Answers after a while.</p>", delay_s=3.0)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "filters.md").write_text("# Filters\n\nA filter wraps each function call.\n")
+    configured = settings.model_copy(
+        update={"source_host_rate": 500.0, "source_concurrency": concurrency}
+    )
+    async with open_services(configured) as services:
+        hourly = 3600  # never synced, so both are due now
+        slow = SourceSpec("a-slow", "website", f"{site.base}/slow/", every_seconds=hourly)
+        await add_source(services.storage, slow)
+        quick = SourceSpec("b-quick", "folder", str(notes), every_seconds=hourly)
+        await add_source(services.storage, quick)
+        ctx = SyncContext(services.storage, services.kb.embedder, configured, services.http)
+        reports = await sync_due(ctx)
+        assert sorted((r.name, r.added) for r in reports) == [("a-slow", 1), ("b-quick", 1)]
+        done = {
+            source.name: source.last_finished_at
+            for source in await services.storage.sources.list_sources()
+        }
+    assert done["a-slow"] is not None
+    assert done["b-quick"] is not None
+    # Listed by name, so one at a time the slow crawl goes first and the folder waits for it.
+    assert (done["b-quick"] < done["a-slow"]) == (concurrency > 1)

@@ -113,20 +113,26 @@ async def sync_source(
 
 
 async def sync_due(ctx: SyncContext) -> list[SyncReport]:
-    """Sync every scheduled source whose interval has passed, one after another; a source
-    another instance is syncing is left to it, and one failing never stops the rest."""
-    reports: list[SyncReport] = []
+    """Sync every scheduled source whose interval has passed, BUDDY_SOURCE_CONCURRENCY at a
+    time; a source another instance is syncing is left to it, and one failing never stops
+    the rest."""
     now = datetime.now(UTC)
-    for source in await ctx.storage.sources.list_sources():
-        if not is_due(source, now):
-            continue
-        try:
-            report = await sync_source(ctx, source, only_if_due=True)
-        except SourceBusyError:
-            continue
-        if report is not None:
-            reports.append(report)
-    return reports
+    due = [s for s in await ctx.storage.sources.list_sources() if is_due(s, now)]
+    slots = asyncio.Semaphore(ctx.settings.source_concurrency)
+
+    async def one(source: KnowledgeSource) -> SyncReport | None:
+        async with slots:
+            try:
+                return await sync_source(ctx, source, only_if_due=True)
+            except SourceBusyError:
+                return None
+
+    # Every sync runs to its end before an error (the store went away) is raised.
+    finished = await asyncio.gather(*(one(source) for source in due), return_exceptions=True)
+    for outcome in finished:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return [report for report in finished if isinstance(report, SyncReport)]
 
 
 async def sync_forever(ctx: SyncContext) -> None:
