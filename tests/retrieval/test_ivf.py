@@ -77,3 +77,24 @@ def test_the_dense_index_scans_exactly_where_ivf_would_cost_more() -> None:
     assert DenseIndex(spread, ivf_min_rows=1000).ivf is None
     tight = as_table(points(12_000, 60, 0.05, seed=6))
     assert DenseIndex(tight, ivf_min_rows=1000).ivf is not None
+
+
+class CountingIvf(IvfIndex):
+    searches = 0
+
+    def search(
+        self, query: Vectors, k: int, mask: npt.NDArray[np.bool_] | None = None
+    ) -> tuple[npt.NDArray[np.int64], Vectors]:
+        CountingIvf.searches += 1
+        return super().search(query, k, mask)
+
+
+def test_calibration_gives_up_past_the_share_worth_probing() -> None:
+    vectors = unit(np.random.default_rng(8).normal(0, 1, (12_000, 64)))  # no clusters at all
+    CountingIvf.searches = 0
+    index = CountingIvf(vectors, max_probed_share=0.1)
+    # 8 probes, then the cap (a tenth of the lists) missed the target: every list, exact.
+    assert index.probes == index.lists
+    assert index.calibrated_recall == 1.0
+    assert CountingIvf.searches == 2 * 96  # two probe counts tried on 96 sample queries
+    assert held_out_recall(index, vectors, seed=9) == 1.0

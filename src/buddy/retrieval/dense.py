@@ -32,7 +32,11 @@ class DenseIndex:
 
     def __init__(self, table: VectorTable, ivf_min_rows: int = IVF_MIN_ROWS) -> None:
         self.table = table
-        self.ivf = IvfIndex(table.matrix) if len(table.ids) >= ivf_min_rows else None
+        self.ivf = (
+            IvfIndex(table.matrix, max_probed_share=IVF_MAX_PROBED_SHARE)
+            if len(table.ids) >= ivf_min_rows
+            else None
+        )
         if self.ivf is not None and self.ivf.probes > IVF_MAX_PROBED_SHARE * self.ivf.lists:
             # Spread data: reaching the recall target would cost more than an exact scan.
             self.ivf = None
